@@ -1,0 +1,34 @@
+package io.labhooks.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Everything an operator sets under {@code labhooks.*} in application.yaml. */
+@ConfigurationProperties("labhooks")
+public record LabhooksProperties(String routesDir, String mappingsDir, Ingest ingest, Pipeline pipeline, Sinks sinks) {
+
+    public record Ingest(long maxBodyBytes, long signatureToleranceSeconds) {
+    }
+
+    public record Pipeline(long pollIntervalMs, int batchSize, int claimSeconds, int normaliseMaxAttempts) {
+    }
+
+    public record Sinks(HttpSink http, JdbcSink jdbc, EmailSink email) {
+    }
+
+    /** Exponential backoff between delivery attempts; the last failure leaves the delivery DEAD. */
+    public record Retry(Duration initialDelay, double multiplier, Duration maxDelay, int maxAttempts) {
+    }
+
+    public record HttpSink(String url, String secret, List<String> types, List<String> excludeTypes, Retry retry) {
+    }
+
+    public record JdbcSink(boolean enabled, String url, String username, String password,
+                           List<String> types, List<String> excludeTypes, Retry retry) {
+    }
+
+    public record EmailSink(String host, int port, String from, String to, List<String> types, List<String> excludeTypes, Retry retry) {
+    }
+}

@@ -1,0 +1,21 @@
+package io.labhooks.dedupe;
+
+import java.util.UUID;
+
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.NameBasedGenerator;
+
+/** The canonical eventId: a name-based UUID (v5) of "provider|dedupeKey", the same for every redelivery. */
+public final class EventIds {
+
+    /** Fixed namespace of labhooks event ids; changing it would change every eventId. */
+    private static final UUID NAMESPACE = UUID.fromString("5b0f6f2e-6a0c-4f0e-9a53-1ab4c0f3e7d1");
+    private static final NameBasedGenerator GENERATOR = Generators.nameBasedGenerator(NAMESPACE);
+
+    private EventIds() {
+    }
+
+    public static String of(String dedupeKey) {
+        return GENERATOR.generate(dedupeKey).toString();
+    }
+}

@@ -1,0 +1,16 @@
+package io.labhooks.delivery;
+
+import java.util.Set;
+
+import io.labhooks.config.LabhooksProperties;
+
+/**
+ * One active sink: its name (the route {@code direct:sink-<name>} that delivers to it), which canonical types it
+ * takes, and its retry schedule.
+ */
+public record Sink(String name, Set<String> types, Set<String> excludeTypes, LabhooksProperties.Retry retry) {
+
+    public boolean accepts(String canonicalType) {
+        return !excludeTypes.contains(canonicalType) && (types.contains("*") || types.contains(canonicalType));
+    }
+}

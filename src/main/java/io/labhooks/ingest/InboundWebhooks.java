@@ -1,0 +1,77 @@
+package io.labhooks.ingest;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+import io.labhooks.dedupe.DedupeKeys;
+import io.labhooks.dedupe.EventIds;
+
+/**
+ * Reads the raw body once, then (after verification) checks it is one JSON object and works out the provider's
+ * event type, the dedupe key and the stable eventId, as the provider's route says.
+ */
+@Component("inboundWebhooks")
+public class InboundWebhooks {
+
+    private final ObjectMapper strictReader = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final DedupeKeys dedupeKeys;
+    private final Clock clock;
+
+    public InboundWebhooks(DedupeKeys dedupeKeys, Clock clock) {
+        this.dedupeKeys = dedupeKeys;
+        this.clock = clock;
+    }
+
+    /** Keeps the exact bytes that were signed; everything after works from this copy. */
+    public void readBody(Exchange exchange) {
+        byte[] body = exchange.getIn().getBody(byte[].class);
+        byte[] raw = body == null ? new byte[0] : body;
+        exchange.setProperty(WebhookExchange.RAW_BODY, raw);
+        exchange.setProperty(WebhookExchange.EMPTY_BODY, raw.length == 0);
+        exchange.setProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.now(clock));
+    }
+
+    public void describe(Exchange exchange, String eventTypeSource, String dedupeKeySource, String mapping) {
+        byte[] raw = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
+        JsonNode body = parse(raw);
+        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        String key = dedupeKeys.require(dedupeKeySource, exchange.getIn(), body);
+        String dedupeKey = provider + "|" + key;
+        exchange.setProperty(WebhookExchange.DEDUPE_KEY, dedupeKey);
+        exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.of(dedupeKey));
+        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, key.startsWith("sha256:") ? null : key);
+        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, dedupeKeys.read(eventTypeSource, exchange.getIn(), body));
+        exchange.setProperty(WebhookExchange.MAPPING, mapping);
+    }
+
+    private JsonNode parse(byte[] raw) {
+        if (raw.length == 0) {
+            throw WebhookRejectedException.badRequest("empty body: a JSON object is expected");
+        }
+        JsonNode body;
+        try {
+            body = strictReader.readTree(raw);
+        } catch (JsonProcessingException e) {
+            var location = e.getLocation();
+            throw WebhookRejectedException.badRequest(location == null ? "malformed JSON"
+                    : "malformed JSON at line " + location.getLineNr() + ", column " + location.getColumnNr());
+        } catch (IOException e) {
+            throw WebhookRejectedException.badRequest("unreadable body");
+        }
+        if (body == null || !body.isObject()) {
+            throw WebhookRejectedException.badRequest("body is not a JSON object");
+        }
+        return body;
+    }
+}

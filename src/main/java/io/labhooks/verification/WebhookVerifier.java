@@ -1,0 +1,137 @@
+package io.labhooks.verification;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.springframework.stereotype.Component;
+
+import io.labhooks.config.LabhooksProperties;
+import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.ingest.WebhookRejectedException;
+
+/**
+ * Proves a webhook genuine before anything is stored: HMAC over the raw body bytes, constant-time compares,
+ * a timestamp tolerance in both directions, and several secrets at once for rotation. Throws 401 with a reason
+ * that names what failed but never echoes a secret or signature.
+ */
+@Component("webhookVerifier")
+public class WebhookVerifier {
+
+    private final ProviderSecrets secrets;
+    private final Clock clock;
+    private final long toleranceSeconds;
+
+    public WebhookVerifier(ProviderSecrets secrets, Clock clock, LabhooksProperties properties) {
+        this.secrets = secrets;
+        this.clock = clock;
+        this.toleranceSeconds = properties.ingest().signatureToleranceSeconds();
+    }
+
+    /** 503 naming the variable when the provider's secret (or challenge token) is not set. */
+    public void requireConfigured(Exchange exchange, String secretVariable, String challengeVariable) {
+        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        secrets.require(provider, secretVariable);
+        if (!challengeVariable.isBlank()) {
+            secrets.require(provider, challengeVariable);
+        }
+    }
+
+    public void verify(Exchange exchange, String scheme, String secretVariable, String tokenName) {
+        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        List<String> keys = secrets.require(provider, secretVariable);
+        byte[] body = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
+        Message in = exchange.getIn();
+        switch (SignatureScheme.valueOf(scheme)) {
+            case STANDARD_WEBHOOKS -> verifyStandardWebhooks(in, "webhook-", keys, body);
+            case SVIX -> verifyStandardWebhooks(in, in.getHeader("svix-signature") != null ? "svix-" : "webhook-", keys, body);
+            case FULLSCRIPT -> verifyFullscript(in, keys, body);
+            case HEADER_TOKEN -> verifyToken(in.getHeader(tokenName, String.class), "header " + tokenName, keys);
+            case QUERY_TOKEN -> verifyToken(queryParameter(in, tokenName), "query parameter " + tokenName, keys);
+        }
+    }
+
+    private void verifyStandardWebhooks(Message in, String prefix, List<String> secrets, byte[] body) {
+        String id = requiredHeader(in, prefix + "id");
+        String timestamp = requiredHeader(in, prefix + "timestamp");
+        String signature = requiredHeader(in, prefix + "signature");
+        checkTolerance(timestamp, prefix + "timestamp");
+        List<byte[]> keys = secrets.stream().map(WebhookVerifier::standardWebhooksKey).toList();
+        if (!StandardWebhooksSignature.matches(keys, id, timestamp, body, signature)) {
+            throw WebhookRejectedException.unauthorized(prefix + "signature does not match");
+        }
+    }
+
+    private static byte[] standardWebhooksKey(String secret) {
+        try {
+            return StandardWebhooksSignature.key(secret);
+        } catch (IllegalArgumentException e) {
+            throw WebhookRejectedException.notConfigured("the configured signing secret is not a valid whsec_ secret");
+        }
+    }
+
+    private void verifyFullscript(Message in, List<String> secrets, byte[] body) {
+        FullscriptSignature.Parsed header = FullscriptSignature.parse(requiredHeader(in, "Fullscript-Signature"));
+        if (header == null) {
+            throw WebhookRejectedException.unauthorized("Fullscript-Signature header is not t=...,v1=...");
+        }
+        checkTolerance(header.timestamp(), "Fullscript-Signature timestamp");
+        if (!FullscriptSignature.matches(secrets, header, body)) {
+            throw WebhookRejectedException.unauthorized("Fullscript-Signature does not match");
+        }
+    }
+
+    private static void verifyToken(String presented, String where, List<String> tokens) {
+        if (presented == null || presented.isEmpty()) {
+            throw WebhookRejectedException.unauthorized("missing " + where);
+        }
+        boolean matched = false;
+        for (String token : tokens) {
+            matched |= Hmac.tokensEqual(presented, token);
+        }
+        if (!matched) {
+            throw WebhookRejectedException.unauthorized(where + " does not match");
+        }
+    }
+
+    private void checkTolerance(String timestamp, String what) {
+        long seconds;
+        try {
+            seconds = Long.parseLong(timestamp.trim());
+        } catch (NumberFormatException e) {
+            throw WebhookRejectedException.unauthorized(what + " is not a unix timestamp");
+        }
+        long now = clock.instant().getEpochSecond();
+        if (Math.abs(now - seconds) > toleranceSeconds) {
+            throw WebhookRejectedException.unauthorized(
+                    what + " is outside the " + toleranceSeconds + " s tolerance");
+        }
+    }
+
+    private static String requiredHeader(Message in, String name) {
+        String value = in.getHeader(name, String.class);
+        if (value == null || value.isBlank()) {
+            throw WebhookRejectedException.unauthorized("missing " + name + " header");
+        }
+        return value;
+    }
+
+    /** Read from the raw query string, so a request header of the same name cannot stand in for it. */
+    private static String queryParameter(Message in, String name) {
+        String query = in.getHeader(Exchange.HTTP_QUERY, String.class);
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,112 @@
+package io.labhooks.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.normalise.CanonicalEvents;
+
+/**
+ * Golden tests for every provider mapping: each mappings/tests/<provider>/<case>.input.json goes through the same
+ * camel-jsonata endpoint the box uses, must equal <case>.expected.json, and, completed with the pipeline's fields,
+ * must be a valid canonical event.
+ */
+class MappingGoldenTest {
+
+    private static final Path MAPPINGS = Path.of("mappings");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static CamelContext camel;
+    private static ProducerTemplate producer;
+    private static JsonSchema schema;
+
+    @BeforeAll
+    static void start() throws Exception {
+        camel = new DefaultCamelContext();
+        camel.start();
+        producer = camel.createProducerTemplate();
+        try (InputStream in = MappingGoldenTest.class.getResourceAsStream("/schema/canonical-event.schema.json")) {
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(in);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        camel.stop();
+    }
+
+    static Stream<Path> cases() throws IOException {
+        try (Stream<Path> files = Files.walk(MAPPINGS.resolve("tests"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".input.json")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void mapsToTheExpectedCanonicalEvent(Path input) throws Exception {
+        String provider = input.getParent().getFileName().toString();
+        Path expectedFile = input.resolveSibling(input.getFileName().toString().replace(".input.json", ".expected.json"));
+        String mapped = producer.requestBody(
+                "jsonata:file:" + MAPPINGS.resolve(provider + ".jsonata") + "?inputType=JsonString&outputType=JsonString",
+                Files.newInputStream(input), String.class);
+
+        assertThat(JSON.readTree(mapped)).as("mapping output of " + input).isEqualTo(JSON.readTree(expectedFile.toFile()));
+
+        JsonNode event = complete(provider, mapped);
+        Set<ValidationMessage> errors = schema.validate(event);
+        assertThat(errors).as("schema errors of " + input + ": " + event).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void neverCarriesPatientDetails(Path input) throws Exception {
+        String provider = input.getParent().getFileName().toString();
+        String mapped = producer.requestBody(
+                "jsonata:file:" + MAPPINGS.resolve(provider + ".jsonata") + "?inputType=JsonString&outputType=JsonString",
+                Files.newInputStream(input), String.class);
+        JsonNode raw = JSON.readTree(input.toFile());
+        for (String patientField : new String[] {"email", "firstName", "lastName", "first_name", "last_name", "dob",
+                "phone_number", "receiver_name", "shippingAddress", "first_line"}) {
+            for (JsonNode value : raw.findValues(patientField)) {
+                if (value.isTextual() && value.asText().length() > 3) {
+                    assertThat(mapped).as(patientField + " of " + input).doesNotContain(value.asText());
+                }
+            }
+        }
+    }
+
+    private static JsonNode complete(String provider, String mapped) throws Exception {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.setProperty(WebhookExchange.PROVIDER, provider);
+        exchange.setProperty(WebhookExchange.EVENT_ID, "6f1c1c1e-9d6a-5a8e-9a53-1ab4c0f3e7d1");
+        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, "fixture.event");
+        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, "fixture-id");
+        exchange.setProperty(WebhookExchange.MAPPING, provider + ".jsonata");
+        exchange.setProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.parse("2026-01-02T03:04:05Z"));
+        exchange.getMessage().setBody(mapped);
+        new CanonicalEvents(JSON).complete(exchange);
+        return JSON.readTree(exchange.getMessage().getBody(String.class));
+    }
+}

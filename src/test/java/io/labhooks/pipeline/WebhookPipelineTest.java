@@ -1,0 +1,299 @@
+package io.labhooks.pipeline;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.icegreen.greenmail.configuration.GreenMailConfiguration;
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.labhooks.support.ProviderSigner;
+
+/**
+ * The whole box through its real HTTP endpoint: providers' own signatures in, the raw event stored and
+ * acknowledged, mapped, projected and delivered to a real HTTP receiver (WireMock), a real SMTP server
+ * (GreenMail) and the JDBC feed table. Runs once on H2 and once on PostgreSQL (subclasses).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "labhooks.pipeline.poll-interval-ms=100",
+        "labhooks.sinks.http.secret=" + WebhookPipelineTest.SINK_SECRET,
+        "labhooks.sinks.http.retry.initial-delay=200ms",
+        "labhooks.sinks.email.to=clinic@example.test",
+        "labhooks.sinks.email.from=labhooks@example.test"})
+@DirtiesContext
+abstract class WebhookPipelineTest {
+
+    static final String SINK_SECRET = "whsec_c2luay10ZXN0LXNpZ25pbmcta2V5LTAxMjM0NTY3OA==";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static WireMockExtension receiver = WireMockExtension.newInstance()
+            .options(com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig().dynamicPort())
+            .build();
+
+    @RegisterExtension
+    static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort())
+            .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication())
+            .withPerMethodLifecycle(false);
+
+    @DynamicPropertySource
+    static void sinks(DynamicPropertyRegistry registry) {
+        for (String secret : ProviderSigner.secretProperties()) {
+            String[] pair = secret.split("=", 2);
+            registry.add(pair[0], () -> pair[1]);
+        }
+        registry.add("labhooks.sinks.http.url", () -> receiver.baseUrl() + "/labhooks");
+        registry.add("labhooks.sinks.email.host", () -> "127.0.0.1");
+        registry.add("labhooks.sinks.email.port", () -> smtp.getSmtp().getPort());
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    final HttpClient http = HttpClient.newHttpClient();
+    ProviderSigner signer;
+
+    @BeforeEach
+    void receiverAnswers200() {
+        signer = new ProviderSigner(URI.create("http://127.0.0.1:" + port));
+        receiver.stubFor(post(urlEqualTo("/labhooks")).willReturn(aResponse().withStatus(200)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "lola,       lola/sample-results-ready,                   202, RESULTS_READY",
+            "hurdle,     hurdle/test-processed,                       202, RESULTS_READY",
+            "lml,        lml/lab-results-complete,                    200, RESULTS_READY",
+            "junction,   junction/order-updated-completed,            202, RESULTS_READY",
+            "fullscript, fullscript/lab-order-updated-results-ready,  200, RESULTS_READY"})
+    void deliversEachProvidersWebhookToEverySink(String provider, String fixture, int ackStatus, String type) throws Exception {
+        byte[] body = fixture(fixture);
+
+        HttpResponse<String> ack = send(signer.signed(provider, body).header("X-Echo-Probe", "do-not-echo"));
+
+        assertThat(ack.statusCode()).isEqualTo(ackStatus);
+        assertThat(ack.headers().map().keySet()).noneMatch(h -> h.equalsIgnoreCase("X-Echo-Probe")
+                || h.toLowerCase().startsWith("webhook-") || h.toLowerCase().startsWith("svix-") || h.equalsIgnoreCase("Fullscript-Signature"));
+        if (provider.equals("fullscript")) {
+            assertThat(JSON.readTree(ack.body())).isEqualTo(JSON.readTree("{\"challenge\":\"" + ProviderSigner.FULLSCRIPT_CHALLENGE + "\"}"));
+        }
+        String eventId = latestEventId(provider);
+
+        Map<String, Object> row = awaitFeedRow(eventId);
+        JsonNode event = JSON.readTree((String) row.get("event_json"));
+        assertThat(event.path("type").asText()).isEqualTo(type);
+        assertThat(event.path("provider").asText()).isEqualTo(provider);
+        assertThat(row.get("type")).isEqualTo(type);
+
+        ServeEvent posted = awaitDeliveries(eventId, 1).get(0);
+        String timestamp = posted.getRequest().getHeader("webhook-timestamp");
+        byte[] sent = posted.getRequest().getBody();
+        assertThat(posted.getRequest().getHeader("webhook-signature")).isEqualTo(
+                "v1," + ProviderSigner.standardWebhooksSignature(SINK_SECRET, eventId, Long.parseLong(timestamp), sent));
+        assertThat(JSON.readTree(sent)).isEqualTo(event);
+
+        MimeMessage mail = awaitEmails(eventId, 1).get(0);
+        assertThat(mail.getSubject()).isEqualTo("labhooks: " + type + " from " + provider);
+        assertThat(GreenMailUtil.getBody(mail)).contains(eventId);
+    }
+
+    @Test
+    void fullscriptsEmptyBodyProbeGetsTheChallengeAndStoresNothing() throws Exception {
+        int before = inboundEvents();
+        HttpResponse<String> probe = send(signer.post("fullscript", new byte[0]));
+        assertThat(probe.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(probe.body()).path("challenge").asText()).isEqualTo(ProviderSigner.FULLSCRIPT_CHALLENGE);
+        assertThat(inboundEvents()).isEqualTo(before);
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndStoresNothing() throws Exception {
+        byte[] body = fixture("lola/job-created");
+        int before = inboundEvents();
+
+        HttpResponse<String> badSignature = send(signer.post("lola", body)
+                .header("webhook-id", "evt_x").header("webhook-timestamp", Long.toString(Instant.now().getEpochSecond()))
+                .header("webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+        assertError(badSignature, 401, "webhook-signature does not match");
+
+        assertError(send(signer.post("lola", body)), 401, "missing webhook-id header");
+
+        long stale = Instant.now().minusSeconds(301).getEpochSecond();
+        assertError(send(signer.lola(body, "evt_" + UUID.randomUUID(), stale)), 401, "outside the 300 s tolerance");
+
+        assertError(send(signer.hurdle(body).header("X-Webhook-Token", "wrong")), 401, "header X-Webhook-Token does not match");
+        assertError(send(signer.post("lml?token=wrong", body)), 401, "query parameter token does not match");
+
+        byte[] malformed = "{\"type\": \"job.created\", ".getBytes(StandardCharsets.UTF_8);
+        assertError(send(signer.lola(malformed)), 400, "malformed JSON");
+        assertError(send(signer.lola("[1,2]".getBytes(StandardCharsets.UTF_8))), 400, "body is not a JSON object");
+
+        byte[] huge = ("{\"type\":\"job.created\",\"pad\":\"" + "x".repeat(1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertError(send(signer.lola(huge)), 413, "larger than 1048576 bytes");
+
+        assertError(send(signer.post("acme-labs", body)), 404, "unknown provider 'acme-labs'");
+
+        assertThat(inboundEvents()).isEqualTo(before);
+        assertThat(send(signer.lola(fixture("lola/job-confirmed"))).statusCode()).as("still serving").isEqualTo(202);
+    }
+
+    @Test
+    void theSameEventPostedTwentyTimesConcurrentlyIsDeliveredOncePerSink() throws Exception {
+        byte[] body = fixture("lola/sample-results-ready");
+        String webhookId = "evt_" + UUID.randomUUID();
+        long timestamp = Instant.now().getEpochSecond();
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        List<Callable<HttpResponse<String>>> copies = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            copies.add(() -> send(signer.lola(body, webhookId, timestamp)));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        for (Future<HttpResponse<String>> response : pool.invokeAll(copies)) {
+            statuses.add(response.get().statusCode());
+            bodies.add(response.get().statusCode() + " " + response.get().body());
+        }
+        pool.shutdown();
+
+        assertThat(statuses).as("every copy is acknowledged like the original: " + bodies).containsOnly(202);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event WHERE dedupe_key = ?", Integer.class,
+                "lola|" + webhookId)).isEqualTo(1);
+        String eventId = jdbc.queryForObject("SELECT event_id FROM inbound_event WHERE dedupe_key = ?", String.class,
+                "lola|" + webhookId);
+        awaitFeedRow(eventId);
+        awaitDeliveries(eventId, 1);
+        awaitEmails(eventId, 1);
+        Thread.sleep(1000); // give a wrongly queued second delivery time to show up
+        assertThat(deliveriesOf(eventId)).hasSize(1);
+        assertThat(emailsOf(eventId)).hasSize(1);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM lab_event_feed WHERE event_id = ?", Integer.class, eventId)).isEqualTo(1);
+    }
+
+    @Test
+    void resultsBeforeSampleInLabEndsAtResultsReadyWithTheLateEventFlagged() throws Exception {
+        String registration = "reg-" + UUID.randomUUID();
+        byte[] results = ("{\"event\":\"lab_results.complete\",\"data\":{\"testregistration_id\":\"" + registration
+                + "\",\"url\":\"https://api.londonmedicallaboratory.com/api/test_registration/" + registration + "/lab_results/\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] sampleIn = ("{\"event\":\"test_registration.sample_received\",\"data\":{\"testregistration_id\":\"" + registration
+                + "\",\"sample_received_at\":\"2026-06-01T14:52:32+01:00\"}}").getBytes(StandardCharsets.UTF_8);
+
+        assertThat(send(signer.lml(results)).statusCode()).isEqualTo(200);
+        String resultsEvent = latestEventId("lml");
+        awaitFeedRow(resultsEvent);
+        assertThat(send(signer.lml(sampleIn)).statusCode()).isEqualTo(200);
+        String sampleEvent = latestEventId("lml");
+        Map<String, Object> late = awaitFeedRow(sampleEvent);
+
+        assertThat(late.get("out_of_order")).isEqualTo(true);
+        assertThat(late.get("order_status")).isEqualTo("RESULTS_READY");
+        JsonNode lateEvent = JSON.readTree((String) late.get("event_json"));
+        assertThat(lateEvent.path("type").asText()).isEqualTo("SAMPLE_RECEIVED_BY_LAB");
+        assertThat(lateEvent.path("outOfOrder").asBoolean()).isTrue();
+        assertThat(jdbc.queryForObject("SELECT status FROM order_state WHERE order_key = ?", String.class,
+                "lml|" + registration)).isEqualTo("RESULTS_READY");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.queryForObject(
+                "SELECT status FROM lab_order_status WHERE order_key = ?", String.class, "lml|" + registration))
+                .isEqualTo("RESULTS_READY"));
+        assertThat(JSON.readTree((String) awaitFeedRow(resultsEvent).get("event_json")).path("outOfOrder").asBoolean()).isFalse();
+    }
+
+    @Test
+    void anEventTypeNoMappingKnowsIsKeptAsUnknownWithItsRawType() throws Exception {
+        byte[] body = ("{\"type\":\"job.teleported\",\"timestamp\":\"2026-06-01T08:14:02.123Z\",\"data\":{\"jobId\":\"job-"
+                + UUID.randomUUID() + "\"}}").getBytes(StandardCharsets.UTF_8);
+        assertThat(send(signer.lola(body)).statusCode()).isEqualTo(202);
+        JsonNode event = JSON.readTree((String) awaitFeedRow(latestEventId("lola")).get("event_json"));
+        assertThat(event.path("type").asText()).isEqualTo("UNKNOWN");
+        assertThat(event.path("providerEventType").asText()).isEqualTo("job.teleported");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    static byte[] fixture(String name) throws IOException {
+        return Files.readAllBytes(Path.of("mappings/tests/" + name + ".input.json"));
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void assertError(HttpResponse<String> response, int status, String reason) throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).contains(reason);
+    }
+
+    int inboundEvents() {
+        return jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event", Integer.class);
+    }
+
+    String latestEventId(String provider) {
+        return jdbc.queryForObject("SELECT event_id FROM inbound_event WHERE provider = ? ORDER BY id DESC FETCH FIRST 1 ROWS ONLY",
+                String.class, provider);
+    }
+
+    Map<String, Object> awaitFeedRow(String eventId) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.queryForList(
+                "SELECT * FROM lab_event_feed WHERE event_id = ?", eventId), rows -> rows.size() == 1).get(0);
+    }
+
+    List<ServeEvent> deliveriesOf(String eventId) {
+        return receiver.getAllServeEvents().stream()
+                .filter(e -> eventId.equals(e.getRequest().getHeader("webhook-id"))).toList();
+    }
+
+    List<ServeEvent> awaitDeliveries(String eventId, int count) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> deliveriesOf(eventId), list -> list.size() >= count);
+    }
+
+    List<MimeMessage> emailsOf(String eventId) {
+        return List.of(smtp.getReceivedMessages()).stream()
+                .filter(m -> GreenMailUtil.getBody(m).contains(eventId)).toList();
+    }
+
+    List<MimeMessage> awaitEmails(String eventId, int count) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> emailsOf(eventId), list -> list.size() >= count);
+    }
+}
