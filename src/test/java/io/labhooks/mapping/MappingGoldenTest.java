@@ -37,6 +37,7 @@ import io.labhooks.normalise.CanonicalEvents;
 class MappingGoldenTest {
 
     private static final Path MAPPINGS = Path.of("mappings");
+    private static final Path SIXTH_PROVIDER = Path.of("src/test/resources/sixth-provider");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static CamelContext camel;
     private static ProducerTemplate producer;
@@ -57,10 +58,20 @@ class MappingGoldenTest {
         camel.stop();
     }
 
+    /** The shipped providers' fixtures, and the made-up sixth provider's (SixthProviderTest). */
     static Stream<Path> cases() throws IOException {
-        try (Stream<Path> files = Files.walk(MAPPINGS.resolve("tests"))) {
+        return Stream.concat(inputs(MAPPINGS), inputs(SIXTH_PROVIDER));
+    }
+
+    private static Stream<Path> inputs(Path mappings) throws IOException {
+        try (Stream<Path> files = Files.walk(mappings.resolve("tests"))) {
             return files.filter(p -> p.getFileName().toString().endsWith(".input.json")).sorted().toList().stream();
         }
+    }
+
+    /** mappings/tests/<provider>/<case>.input.json -> mappings/<provider>.jsonata */
+    private static Path mappingOf(Path input) {
+        return input.getParent().getParent().getParent().resolve(input.getParent().getFileName() + ".jsonata");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -69,7 +80,7 @@ class MappingGoldenTest {
         String provider = input.getParent().getFileName().toString();
         Path expectedFile = input.resolveSibling(input.getFileName().toString().replace(".input.json", ".expected.json"));
         String mapped = producer.requestBody(
-                "jsonata:file:" + MAPPINGS.resolve(provider + ".jsonata") + "?inputType=JsonString&outputType=JsonString",
+                "jsonata:file:" + mappingOf(input) + "?inputType=JsonString&outputType=JsonString",
                 Files.newInputStream(input), String.class);
 
         assertThat(JSON.readTree(mapped)).as("mapping output of " + input).isEqualTo(JSON.readTree(expectedFile.toFile()));
@@ -84,7 +95,7 @@ class MappingGoldenTest {
     void neverCarriesPatientDetails(Path input) throws Exception {
         String provider = input.getParent().getFileName().toString();
         String mapped = producer.requestBody(
-                "jsonata:file:" + MAPPINGS.resolve(provider + ".jsonata") + "?inputType=JsonString&outputType=JsonString",
+                "jsonata:file:" + mappingOf(input) + "?inputType=JsonString&outputType=JsonString",
                 Files.newInputStream(input), String.class);
         JsonNode raw = JSON.readTree(input.toFile());
         for (String patientField : new String[] {"email", "firstName", "lastName", "first_name", "last_name", "dob",

@@ -1,10 +1,12 @@
 package io.labhooks.pipeline;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 
 import java.io.IOException;
 import java.net.URI;
@@ -58,6 +60,7 @@ import io.labhooks.support.ProviderSigner;
         "labhooks.pipeline.poll-interval-ms=100",
         "labhooks.sinks.http.secret=" + WebhookPipelineTest.SINK_SECRET,
         "labhooks.sinks.http.retry.initial-delay=200ms",
+        "labhooks.sinks.http.retry.max-attempts=3",
         "labhooks.sinks.email.to=clinic@example.test",
         "labhooks.sinks.email.from=labhooks@example.test"})
 @DirtiesContext
@@ -250,7 +253,70 @@ abstract class WebhookPipelineTest {
         assertThat(event.path("providerEventType").asText()).isEqualTo("job.teleported");
     }
 
+    @Test
+    void aReceiverThatFailsOnceGetsTheSameEventAgainWithTheSameWebhookId() throws Exception {
+        String jobId = "job-" + UUID.randomUUID();
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(jobId)).atPriority(1)
+                .inScenario(jobId).whenScenarioStateIs(STARTED).willReturn(aResponse().withStatus(503)).willSetStateTo("recovered"));
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(jobId)).atPriority(1)
+                .inScenario(jobId).whenScenarioStateIs("recovered").willReturn(aResponse().withStatus(200)));
+
+        assertThat(send(signer.lola(lolaEvent("job.confirmed", jobId))).statusCode()).isEqualTo(202);
+        String eventId = latestEventId("lola");
+
+        awaitDeliveries(eventId, 2);
+        await().atMost(Duration.ofSeconds(15)).until(() -> httpDelivery(eventId).get("status"), "DELIVERED"::equals);
+        assertThat(httpDelivery(eventId).get("attempts")).isEqualTo(2);
+        assertThat(deliveriesOf(eventId)).extracting(e -> e.getRequest().getBodyAsString()).containsOnly(
+                deliveriesOf(eventId).get(0).getRequest().getBodyAsString());
+    }
+
+    @Test
+    void aDeliveryThatKeepsFailingEndsDeadWithItsErrorAndOtherSinksStillGetTheEvent() throws Exception {
+        String jobId = "job-" + UUID.randomUUID();
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(jobId)).atPriority(1)
+                .willReturn(aResponse().withStatus(503)));
+
+        assertThat(send(signer.lola(lolaEvent("job.confirmed", jobId))).statusCode()).isEqualTo(202);
+        String eventId = latestEventId("lola");
+
+        awaitFeedRow(eventId);
+        await().atMost(Duration.ofSeconds(15)).until(() -> httpDelivery(eventId).get("status"), "DEAD"::equals);
+        Map<String, Object> dead = httpDelivery(eventId);
+        assertThat(dead.get("attempts")).isEqualTo(3);
+        assertThat(dead.get("last_error")).isEqualTo("HTTP 503 from the receiver");
+        assertThat(deliveriesOf(eventId)).hasSize(3);
+    }
+
+    @Test
+    void aReceiverThatRefusesWithA4xxIsNotRetried() throws Exception {
+        String jobId = "job-" + UUID.randomUUID();
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(jobId)).atPriority(1)
+                .willReturn(aResponse().withStatus(400)));
+
+        assertThat(send(signer.lola(lolaEvent("job.confirmed", jobId))).statusCode()).isEqualTo(202);
+        String eventId = latestEventId("lola");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> httpDelivery(eventId).get("status"), "DEAD"::equals);
+        assertThat(httpDelivery(eventId).get("attempts")).isEqualTo(1);
+        assertThat(httpDelivery(eventId).get("last_error")).isEqualTo("HTTP 400 from the receiver");
+        Thread.sleep(1000);
+        assertThat(deliveriesOf(eventId)).hasSize(1);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    static byte[] lolaEvent(String type, String jobId) {
+        return ("{\"type\":\"" + type + "\",\"timestamp\":\"2026-06-01T08:14:02.123Z\",\"data\":{\"id\":\"evt_" + UUID.randomUUID()
+                + "\",\"jobId\":\"" + jobId + "\",\"externalOrderId\":\"order-" + jobId + "\",\"fulfillmentChannel\":\"MOBILE\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    Map<String, Object> httpDelivery(String eventId) {
+        return jdbc.queryForMap("""
+                SELECT d.status, d.attempts, d.last_error FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq
+                WHERE c.event_id = ? AND d.sink = 'http'""", eventId);
+    }
 
     static byte[] fixture(String name) throws IOException {
         return Files.readAllBytes(Path.of("mappings/tests/" + name + ".input.json"));

@@ -1,0 +1,122 @@
+package io.labhooks.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.labhooks.support.ProviderSigner;
+
+/**
+ * An integrator adds a sixth, made-up provider ("acme") to an installation with nothing but a route file, a
+ * JSONata mapping and fixtures (src/test/resources/sixth-provider), and it works end to end. Its fixture is also
+ * checked by MappingGoldenTest.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "labhooks.pipeline.poll-interval-ms=100",
+        "ACME_WEBHOOK_SECRET=" + SixthProviderTest.ACME_SECRET})
+@DirtiesContext
+class SixthProviderTest {
+
+    static final String ACME_SECRET = "whsec_YWNtZS1sYWJzLXNpZ25pbmcta2V5LTAwMDAwMDAw";
+    static final Path INSTALLATION = installation();
+
+    @DynamicPropertySource
+    static void installedFolders(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:acme-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        registry.add("labhooks.routes-dir", () -> INSTALLATION.resolve("routes").toString());
+        registry.add("labhooks.mappings-dir", () -> INSTALLATION.resolve("mappings").toString());
+    }
+
+    /** A copy of the shipped routes/ and mappings/, plus the integrator's two acme files. */
+    static Path installation() {
+        try {
+            Path root = Files.createTempDirectory("labhooks-installation");
+            copyTree(Path.of("routes"), root.resolve("routes"));
+            copyTree(Path.of("mappings"), root.resolve("mappings"));
+            Path acme = Path.of("src/test/resources/sixth-provider");
+            Files.copy(acme.resolve("acme.camel.yaml"), root.resolve("routes/providers/acme.camel.yaml"));
+            Files.copy(acme.resolve("acme.jsonata"), root.resolve("mappings/acme.jsonata"));
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Test
+    void aProviderAddedWithYamlAndAMappingOnlyIsVerifiedStoredMappedAndDelivered() throws Exception {
+        byte[] body = Files.readAllBytes(Path.of("src/test/resources/sixth-provider/tests/acme/results-posted.input.json"));
+        long timestamp = Instant.now().getEpochSecond();
+        String webhookId = "acme-delivery-1";
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/acme"))
+                .header("Content-Type", "application/json")
+                .header("webhook-id", webhookId)
+                .header("webhook-timestamp", Long.toString(timestamp))
+                .header("webhook-signature", "v1," + ProviderSigner.standardWebhooksSignature(ACME_SECRET, webhookId, timestamp, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+
+        HttpResponse<String> ack = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(ack.statusCode()).isEqualTo(202);
+
+        List<Map<String, Object>> rows = await().atMost(Duration.ofSeconds(15)).until(
+                () -> jdbc.queryForList("SELECT * FROM lab_event_feed WHERE provider = 'acme'"), r -> r.size() == 1);
+        JsonNode event = new ObjectMapper().readTree((String) rows.get(0).get("event_json"));
+        assertThat(event.path("type").asText()).isEqualTo("RESULTS_READY");
+        assertThat(event.path("providerEventId").asText()).isEqualTo("acme-evt-0001");
+        assertThat(event.path("order").path("providerOrderId").asText()).isEqualTo("ACME-42");
+        assertThat(event.toString()).doesNotContain("Jane").doesNotContain("jane@example.test");
+        assertThat(jdbc.queryForObject("SELECT status FROM order_state WHERE order_key = 'acme|ACME-42'", String.class))
+                .isEqualTo("RESULTS_READY");
+
+        HttpResponse<String> badSignature = HttpClient.newHttpClient().send(HttpRequest.newBuilder(request, (n, v) -> true)
+                .setHeader("webhook-signature", "v1," + Base64.getEncoder().encodeToString(new byte[32])).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(badSignature.statusCode()).isEqualTo(401);
+        assertThat(new String(body, StandardCharsets.UTF_8)).contains("acme-evt-0001");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : paths.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
