@@ -12,7 +12,8 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
     public record Ingest(long maxBodyBytes, long signatureToleranceSeconds) {
     }
 
-    public record Pipeline(long pollIntervalMs, int batchSize, int claimSeconds, int normaliseMaxAttempts) {
+    public record Pipeline(long pollIntervalMs, int batchSize, int claimSeconds, int normaliseMaxAttempts,
+                           long mappingTimeoutMs, int mappingMaxDepth) {
     }
 
     public record Sinks(HttpSink http, JdbcSink jdbc, EmailSink email) {

@@ -1,0 +1,29 @@
+package io.labhooks.normalise;
+
+import com.dashjoin.jsonata.Jsonata;
+import org.apache.camel.component.jsonata.JsonataFrameBinding;
+import org.springframework.stereotype.Component;
+
+import io.labhooks.config.LabhooksProperties;
+
+/**
+ * Limits every mapping evaluation in time and recursion depth, so an integrator's runaway JSONata expression
+ * fails that one event (kept FAILED with the error) instead of holding the normaliser forever.
+ * Bound to the jsonata component in application.yaml (camel.component.jsonata.frame-binding).
+ */
+@Component("mappingBounds")
+public class MappingBounds implements JsonataFrameBinding {
+
+    private final long timeoutMillis;
+    private final int maxDepth;
+
+    public MappingBounds(LabhooksProperties properties) {
+        this.timeoutMillis = properties.pipeline().mappingTimeoutMs();
+        this.maxDepth = properties.pipeline().mappingMaxDepth();
+    }
+
+    @Override
+    public void bindToFrame(Jsonata.Frame frame) {
+        frame.setRuntimeBounds(timeoutMillis, maxDepth);
+    }
+}

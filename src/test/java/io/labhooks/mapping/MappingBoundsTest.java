@@ -1,0 +1,40 @@
+package io.labhooks.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.component.jsonata.JsonataComponent;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.labhooks.config.LabhooksProperties;
+import io.labhooks.normalise.MappingBounds;
+
+/** A runaway mapping fails quickly instead of holding the normaliser. */
+class MappingBoundsTest {
+
+    @Test
+    @Timeout(30) // without the bounds this evaluation never ends
+    void aMappingThatRecursesForeverFailsFast() throws Exception {
+        LabhooksProperties properties = new LabhooksProperties("routes", "mappings", null,
+                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null);
+        try (CamelContext camel = new DefaultCamelContext()) {
+            camel.getComponent("jsonata", JsonataComponent.class).setFrameBinding(new MappingBounds(properties));
+            camel.start();
+            Instant start = Instant.now();
+            assertThatThrownBy(() -> camel.createProducerTemplate().requestBody(
+                    "jsonata:file:src/test/resources/runaway/runaway.jsonata?inputType=JsonString&outputType=JsonString",
+                    "{}", String.class))
+                    .isInstanceOf(CamelExecutionException.class)
+                    .rootCause().hasMessageContaining("Expression evaluation timeout");
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+}
