@@ -30,6 +30,7 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
                            List<String> types, List<String> excludeTypes, Retry retry) {
     }
 
-    public record EmailSink(String host, int port, String from, String to, List<String> types, List<String> excludeTypes, Retry retry) {
+    public record EmailSink(String host, int port, String from, String to, String username, String password,
+                            boolean starttls, List<String> types, List<String> excludeTypes, Retry retry) {
     }
 }

@@ -14,8 +14,8 @@ import org.springframework.stereotype.Component;
 import io.labhooks.ingest.WebhookRejectedException;
 
 /**
- * Where a provider's values come from, as written in its route: {@code header:<name>}, {@code json:<pointer>[,<pointer>]}
- * (first one present wins) or, for providers that send no event id, {@code sha256}: the SHA-256 of the body with keys
+ * Where a provider's values come from, as written in its route: {@code header:<name>[,<name>]} or
+ * {@code json:<pointer>[,<pointer>]} (the first one present wins) or, for providers that send no event id, {@code sha256}: the SHA-256 of the body with keys
  * sorted and whitespace removed, so the same event re-sent with other formatting is still one event.
  */
 @Component
@@ -27,8 +27,13 @@ public class DedupeKeys {
     /** The value, or null when the source finds none. */
     public String read(String source, Message in, JsonNode body) {
         if (source.startsWith("header:")) {
-            String value = in.getHeader(source.substring("header:".length()).trim(), String.class);
-            return value == null || value.isBlank() ? null : value.trim();
+            for (String name : source.substring("header:".length()).split(",")) {
+                String value = in.getHeader(name.trim(), String.class);
+                if (value != null && !value.isBlank()) {
+                    return value.trim();
+                }
+            }
+            return null;
         }
         if (source.startsWith("json:")) {
             for (String pointer : source.substring("json:".length()).split(",")) {

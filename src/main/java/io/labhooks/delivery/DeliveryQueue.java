@@ -13,14 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.queue.LeasedClaims;
 
 /**
  * Deliveries of canonical events to sinks, kept in the database so they survive restarts. Due deliveries are
- * claimed for a limited time (SKIP LOCKED); a failure is retried on the sink's exponential schedule with jitter,
+ * claimed in batches with a lease ({@link LeasedClaims}); a failure is retried on the sink's exponential schedule with jitter,
  * and a delivery that keeps failing (or that the receiver refuses outright with a 4xx) ends as DEAD with its last
  * error: never silently dropped.
  */
@@ -34,37 +34,22 @@ public class DeliveryQueue {
     public static final String ATTEMPT = "attempt";
 
     private final JdbcTemplate jdbc;
-    private final TransactionTemplate transaction;
+    private final LeasedClaims claims;
     private final SinkCatalog sinks;
     private final Clock clock;
     private final MeterRegistry metrics;
-    private final LabhooksProperties.Pipeline settings;
 
-    public DeliveryQueue(JdbcTemplate jdbc, TransactionTemplate transaction, SinkCatalog sinks, Clock clock,
-                         MeterRegistry metrics, LabhooksProperties properties) {
+    public DeliveryQueue(JdbcTemplate jdbc, LeasedClaims claims, SinkCatalog sinks, Clock clock, MeterRegistry metrics) {
         this.jdbc = jdbc;
-        this.transaction = transaction;
+        this.claims = claims;
         this.sinks = sinks;
         this.clock = clock;
         this.metrics = metrics;
-        this.settings = properties.pipeline();
     }
 
     /** Ids of the claimed deliveries, in canonical event order. */
     public List<Long> claimDue() {
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        return transaction.execute(status -> {
-            List<Long> ids = jdbc.queryForList("""
-                    SELECT id FROM delivery
-                    WHERE status = 'PENDING' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-                    ORDER BY canonical_event_seq, id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED""",
-                    Long.class, now, now, settings.batchSize());
-            for (Long id : ids) {
-                jdbc.update("UPDATE delivery SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
-                        now.plusSeconds(settings.claimSeconds()), id);
-            }
-            return ids;
-        });
+        return claims.claim("delivery", "status = 'PENDING' AND next_attempt_at <= :now", "canonical_event_seq, id");
     }
 
     /** The canonical event JSON as the body, the sink and event in exchange properties, no headers. */

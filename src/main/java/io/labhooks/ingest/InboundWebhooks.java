@@ -22,6 +22,9 @@ import io.labhooks.dedupe.EventIds;
 @Component("inboundWebhooks")
 public class InboundWebhooks {
 
+    /** Event ids and types are stored in 255-character columns, behind a provider id of up to 64. */
+    static final int MAX_ID_LENGTH = 180;
+
     private final ObjectMapper strictReader = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -47,11 +50,19 @@ public class InboundWebhooks {
         JsonNode body = parse(raw);
         String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
         String key = dedupeKeys.require(dedupeKeySource, exchange.getIn(), body);
+        String eventType = dedupeKeys.read(eventTypeSource, exchange.getIn(), body);
+        // Longer values would not fit their columns: refuse them now rather than fail every retry with a 500.
+        if (key.length() > MAX_ID_LENGTH) {
+            throw WebhookRejectedException.badRequest("event id is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        if (eventType != null && eventType.length() > MAX_ID_LENGTH) {
+            throw WebhookRejectedException.badRequest("event type is longer than " + MAX_ID_LENGTH + " characters");
+        }
         String dedupeKey = provider + "|" + key;
         exchange.setProperty(WebhookExchange.DEDUPE_KEY, dedupeKey);
         exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.of(dedupeKey));
         exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, key.startsWith("sha256:") ? null : key);
-        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, dedupeKeys.read(eventTypeSource, exchange.getIn(), body));
+        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, eventType);
         exchange.setProperty(WebhookExchange.MAPPING, mapping);
     }
 

@@ -85,8 +85,8 @@ public class CanonicalEvents {
                 // Junction documents appointment times as UTC but sends them without an offset.
                 return rfc3339(LocalDateTime.parse(text).atOffset(ZoneOffset.UTC));
             } catch (DateTimeParseException unreadable) {
-                LOG.warn("{} event {} states occurredAt '{}', which is not a date-time; using receivedAt",
-                        event.path("provider").asText(), event.path("eventId").asText(), text);
+                LOG.warn("{} event {} states an occurredAt that is not a date-time; using receivedAt",
+                        event.path("provider").asText(), event.path("eventId").asText());
                 return rfc3339(receivedAt);
             }
         }

@@ -9,15 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.queue.LeasedClaims;
 
 /**
- * Stored webhooks waiting to be normalised. A worker claims a batch for a limited time (rows locked with
- * SKIP LOCKED, so several workers or instances never take the same one); a claim that runs out because its worker
- * died is simply claimed again. A failing event is retried a few times, then kept as FAILED with its error.
+ * Stored webhooks waiting to be normalised, claimed in batches with a lease ({@link LeasedClaims}). A failing
+ * event is retried a few times, then kept as FAILED with its error.
  */
 @Component("inboundEventQueue")
 public class InboundEventQueue {
@@ -26,33 +25,20 @@ public class InboundEventQueue {
     public static final String INBOUND_EVENT_ID = "inboundEventId";
 
     private final JdbcTemplate jdbc;
-    private final TransactionTemplate transaction;
+    private final LeasedClaims claims;
     private final Clock clock;
     private final LabhooksProperties.Pipeline settings;
 
-    public InboundEventQueue(JdbcTemplate jdbc, TransactionTemplate transaction, Clock clock,
-                             LabhooksProperties properties) {
+    public InboundEventQueue(JdbcTemplate jdbc, LeasedClaims claims, Clock clock, LabhooksProperties properties) {
         this.jdbc = jdbc;
-        this.transaction = transaction;
+        this.claims = claims;
         this.clock = clock;
         this.settings = properties.pipeline();
     }
 
     /** Ids of the claimed events, oldest first. */
     public List<Long> claim() {
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        return transaction.execute(status -> {
-            List<Long> ids = jdbc.queryForList("""
-                    SELECT id FROM inbound_event
-                    WHERE status = 'RECEIVED' AND (claimed_until IS NULL OR claimed_until < ?)
-                    ORDER BY id FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED""",
-                    Long.class, now, settings.batchSize());
-            for (Long id : ids) {
-                jdbc.update("UPDATE inbound_event SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
-                        now.plusSeconds(settings.claimSeconds()), id);
-            }
-            return ids;
-        });
+        return claims.claim("inbound_event", "status = 'RECEIVED'", "id");
     }
 
     /** Puts the raw body in the message and what the ingest route recorded in exchange properties. */

@@ -92,7 +92,8 @@ public class OrderStateProjector {
             return current.sideState() && occurredAt.isBefore(stored.occurredAt()) ? Decision.KEEP : Decision.APPLY;
         }
         if (current == OrderStatus.APPOINTMENT_SCHEDULED && APPOINTMENT_REWINDS.contains(eventType)) {
-            return Decision.APPLY;
+            // A reschedule or cancel may take the order back, but only if it happened after the schedule it undoes.
+            return occurredAt.isBefore(stored.occurredAt()) ? Decision.OUT_OF_ORDER : Decision.APPLY;
         }
         if (incoming.rank() > current.rank()) {
             return Decision.APPLY;

@@ -45,6 +45,12 @@ class OrderStateProjectorTest {
     }
 
     @Test
+    void aCancelOlderThanTheScheduleItWouldUndoIsOutOfOrder() {
+        assertThat(decide(OrderStatus.APPOINTMENT_SCHEDULED, OrderStatus.CONFIRMED, "APPOINTMENT_CANCELLED", EARLIER))
+                .isEqualTo(OUT_OF_ORDER);
+    }
+
+    @Test
     void amendedResultsAreAcceptedAfterReady() {
         assertThat(decide(OrderStatus.RESULTS_READY, OrderStatus.RESULTS_AMENDED, "RESULTS_AMENDED", LATER)).isEqualTo(APPLY);
     }

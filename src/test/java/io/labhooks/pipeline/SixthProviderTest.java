@@ -28,6 +28,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -37,7 +38,7 @@ import io.labhooks.support.ProviderSigner;
 /**
  * An integrator adds a sixth, made-up provider ("acme") to an installation with nothing but a route file, a
  * JSONata mapping and fixtures (src/test/resources/sixth-provider), and it works end to end. Its fixture is also
- * checked by MappingGoldenTest.
+ * checked by MappingGoldenTest. This installation also sends its JDBC sink to a database of its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "labhooks.pipeline.poll-interval-ms=100",
@@ -47,12 +48,16 @@ class SixthProviderTest {
 
     static final String ACME_SECRET = "whsec_YWNtZS1sYWJzLXNpZ25pbmcta2V5LTAwMDAwMDAw";
     static final Path INSTALLATION = installation();
+    /** This installation writes its feed into a database of its own, not the box's. */
+    static final String FEED_DATABASE = "jdbc:h2:mem:acme-feed-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
 
     @DynamicPropertySource
     static void installedFolders(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:acme-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         registry.add("labhooks.routes-dir", () -> INSTALLATION.resolve("routes").toString());
         registry.add("labhooks.mappings-dir", () -> INSTALLATION.resolve("mappings").toString());
+        registry.add("labhooks.sinks.jdbc.url", () -> FEED_DATABASE);
+        registry.add("labhooks.sinks.jdbc.username", () -> "sa");
     }
 
     /** A copy of the shipped routes/ and mappings/, plus the integrator's two acme files. */
@@ -90,8 +95,13 @@ class SixthProviderTest {
         HttpResponse<String> ack = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(ack.statusCode()).isEqualTo(202);
 
+        JdbcTemplate feed = new JdbcTemplate(new DriverManagerDataSource(FEED_DATABASE, "sa", ""));
         List<Map<String, Object>> rows = await().atMost(Duration.ofSeconds(15)).until(
-                () -> jdbc.queryForList("SELECT * FROM lab_event_feed WHERE provider = 'acme'"), r -> r.size() == 1);
+                () -> feed.queryForList("SELECT * FROM lab_event_feed WHERE provider = 'acme'"), r -> r.size() == 1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(feed.queryForList(
+                "SELECT status FROM lab_order_status WHERE order_key = 'acme|ACME-42'", String.class)).containsExactly("RESULTS_READY"));
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM information_schema.tables WHERE LOWER(table_name) = 'lab_event_feed'",
+                Integer.class)).as("the feed lives only in the configured sink database").isZero();
         JsonNode event = new ObjectMapper().readTree((String) rows.get(0).get("event_json"));
         assertThat(event.path("type").asText()).isEqualTo("RESULTS_READY");
         assertThat(event.path("providerEventId").asText()).isEqualTo("acme-evt-0001");

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -62,8 +63,11 @@ import io.labhooks.support.ProviderSigner;
         "labhooks.sinks.http.retry.initial-delay=200ms",
         "labhooks.sinks.http.retry.max-attempts=3",
         "labhooks.sinks.email.to=clinic@example.test",
-        "labhooks.sinks.email.from=labhooks@example.test"})
+        "labhooks.sinks.email.from=labhooks@example.test",
+        "labhooks.sinks.email.username=labhooks",
+        "labhooks.sinks.email.password=smtp-test-password"})
 @DirtiesContext
+@AutoConfigureObservability // Spring Boot tests switch metrics export off by default; the Prometheus endpoint is tested here
 abstract class WebhookPipelineTest {
 
     static final String SINK_SECRET = "whsec_c2luay10ZXN0LXNpZ25pbmcta2V5LTAxMjM0NTY3OA==";
@@ -76,7 +80,7 @@ abstract class WebhookPipelineTest {
 
     @RegisterExtension
     static GreenMailExtension smtp = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort())
-            .withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication())
+            .withConfiguration(GreenMailConfiguration.aConfig().withUser("labhooks@example.test", "labhooks", "smtp-test-password"))
             .withPerMethodLifecycle(false);
 
     @DynamicPropertySource
@@ -143,6 +147,16 @@ abstract class WebhookPipelineTest {
     }
 
     @Test
+    void junctionThroughWhiteLabelledSvixHeadersIsAcceptedAndDedupedOnWebhookId() throws Exception {
+        HttpRequest request = signer.junctionWhiteLabelled(fixture("junction/order-updated-draw-completed")).build();
+        assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+        assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).body()).contains("duplicate");
+        String webhookId = request.headers().firstValue("webhook-id").orElseThrow();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event WHERE dedupe_key = ?", Integer.class,
+                "junction|" + webhookId)).isEqualTo(1);
+    }
+
+    @Test
     void fullscriptsEmptyBodyProbeGetsTheChallengeAndStoresNothing() throws Exception {
         int before = inboundEvents();
         HttpResponse<String> probe = send(signer.post("fullscript", new byte[0]));
@@ -178,8 +192,19 @@ abstract class WebhookPipelineTest {
 
         assertError(send(signer.post("acme-labs", body)), 404, "unknown provider 'acme-labs'");
 
+        String longId = "evt_" + "x".repeat(300);
+        assertError(send(signer.lola(body, longId, Instant.now().getEpochSecond())), 400, "event id is longer than 180 characters");
+
         assertThat(inboundEvents()).isEqualTo(before);
         assertThat(send(signer.lola(fixture("lola/job-confirmed"))).statusCode()).as("still serving").isEqualTo(202);
+
+        HttpResponse<String> prometheus = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(prometheus.statusCode()).isEqualTo(200);
+        String metrics = prometheus.body();
+        assertThat(metricValue(metrics, "labhooks_webhooks_total", "outcome=\"rejected_signature\",provider=\"lola\""))
+                .as(metrics.lines().filter(l -> l.contains("labhooks_webhooks")).toList().toString()).isGreaterThanOrEqualTo(3);
+        assertThat(metricValue(metrics, "labhooks_webhooks_total", "outcome=\"rejected_input\",provider=\"lola\"")).isGreaterThanOrEqualTo(3);
     }
 
     @Test
@@ -329,6 +354,11 @@ abstract class WebhookPipelineTest {
     static void assertError(HttpResponse<String> response, int status, String reason) throws IOException {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(JSON.readTree(response.body()).path("error").asText()).contains(reason);
+    }
+
+    static double metricValue(String prometheus, String name, String labels) {
+        return prometheus.lines().filter(l -> l.startsWith(name + "{") && l.contains(labels))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     int inboundEvents() {

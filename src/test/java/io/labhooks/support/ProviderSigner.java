@@ -54,6 +54,12 @@ public final class ProviderSigner {
                 Instant.now().getEpochSecond());
     }
 
+    /** Junction through white-labelled Svix, which sends the same signature under webhook-* headers. */
+    public HttpRequest.Builder junctionWhiteLabelled(byte[] body) {
+        return standardWebhooks("junction", "webhook-", JUNCTION_SECRET, body, "msg_" + UUID.randomUUID().toString().replace("-", ""),
+                Instant.now().getEpochSecond());
+    }
+
     public HttpRequest.Builder fullscript(byte[] body) {
         String t = Long.toString(Instant.now().getEpochSecond());
         String signature = HexFormat.of().formatHex(hmac(FULLSCRIPT_SECRET.getBytes(StandardCharsets.UTF_8), t + ".", body));
