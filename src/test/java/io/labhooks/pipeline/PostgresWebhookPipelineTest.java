@@ -5,7 +5,10 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.UUID;
 
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -28,8 +31,19 @@ class PostgresWebhookPipelineTest extends WebhookPipelineTest {
         registry.add("spring.flyway.create-schemas", () -> "true");
     }
 
+    /** Captured so the pollers can be stopped before their tables go (Spring closes the context after @AfterAll). */
+    static CamelContext camel;
+
+    @BeforeEach
+    void rememberCamel(@Autowired CamelContext context) {
+        camel = context;
+    }
+
     @AfterAll
     static void dropSchema() throws Exception {
+        if (camel != null) {
+            camel.stop();
+        }
         try (Connection connection = DriverManager.getConnection(URL, USER, "");
              Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
