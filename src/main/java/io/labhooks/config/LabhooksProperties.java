@@ -21,6 +21,21 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
 
     /** Exponential backoff between delivery attempts; the last failure leaves the delivery DEAD. */
     public record Retry(Duration initialDelay, double multiplier, Duration maxDelay, int maxAttempts) {
+
+        /** The wait after a failed attempt (1-based), before jitter: initialDelay * multiplier^(attempt-1), capped. */
+        public Duration delayAfter(int attempt) {
+            double millis = initialDelay.toMillis() * Math.pow(multiplier, Math.max(0, attempt - 1));
+            return Duration.ofMillis((long) Math.min(millis, maxDelay.toMillis()));
+        }
+
+        /** How long the schedule keeps trying before the delivery is DEAD, before jitter. */
+        public Duration totalSchedule() {
+            Duration total = Duration.ZERO;
+            for (int attempt = 1; attempt < maxAttempts; attempt++) {
+                total = total.plus(delayAfter(attempt));
+            }
+            return total;
+        }
     }
 
     public record HttpSink(String url, String secret, List<String> types, List<String> excludeTypes, Retry retry) {

@@ -18,4 +18,12 @@ public final class EventIds {
     public static String of(String dedupeKey) {
         return GENERATOR.generate(dedupeKey).toString();
     }
+
+    /**
+     * The eventId of a later revision of one provider event (its mapping re-run by an operator): a new id, so
+     * receivers that dedupe on eventId take the corrected event, derived so every box computes the same one.
+     */
+    public static String revision(String firstEventId, int revision) {
+        return revision <= 1 ? firstEventId : GENERATOR.generate(firstEventId + "#revision-" + revision).toString();
+    }
 }

@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,21 +19,35 @@ import org.springframework.stereotype.Component;
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.queue.LeasedClaims;
+import io.labhooks.queue.LeasedClaims.Claim;
 
 /**
- * Deliveries of canonical events to sinks, kept in the database so they survive restarts. Due deliveries are
- * claimed in batches with a lease ({@link LeasedClaims}); a failure is retried on the sink's exponential schedule with jitter,
- * and a delivery that keeps failing (or that the receiver refuses outright with a 4xx) ends as DEAD with its last
- * error: never silently dropped.
+ * Deliveries of canonical events to sinks, kept in the database so they survive restarts and can be shared by
+ * several boxes. Each sink has its own poller, so a slow or failing sink never holds up another. Due deliveries
+ * are claimed with a lease ({@link LeasedClaims}), one order at a time: a delivery waits while an earlier
+ * delivery of the same order to the same sink is still pending, so a receiver sees each order's events in order,
+ * while other orders flow past a failing one. A failure is retried on the sink's exponential schedule with
+ * jitter; a delivery that keeps failing (or that the receiver refuses outright with a 4xx) ends DEAD with its
+ * last error, never silently dropped. Every attempt is kept for the operator's timeline.
  */
 @Component("deliveryQueue")
 public class DeliveryQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
     public static final String DELIVERY_ID = "deliveryId";
+    public static final String CLAIM = "deliveryClaim";
+    public static final String CLAIM_HELD = "claimHeld";
     public static final String SINK = "sink";
     public static final String EVENT_SEQ = "eventSeq";
     public static final String ATTEMPT = "attempt";
+    public static final String STARTED_AT = "attemptStartedAt";
+
+    /** Due, and no earlier delivery of the same order to the same sink still waiting. */
+    private static final String DUE_IN_ORDER = """
+            sink = :sink AND status = 'PENDING' AND next_attempt_at <= :now
+            AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM delivery earlier
+                 WHERE earlier.sink = delivery.sink AND earlier.order_key = delivery.order_key
+                 AND earlier.status = 'PENDING' AND earlier.canonical_event_seq < delivery.canonical_event_seq))""";
 
     private final JdbcTemplate jdbc;
     private final LeasedClaims claims;
@@ -47,64 +63,90 @@ public class DeliveryQueue {
         this.metrics = metrics;
     }
 
-    /** Ids of the claimed deliveries, in canonical event order. */
-    public List<Long> claimDue() {
-        return claims.claim("delivery", "status = 'PENDING' AND next_attempt_at <= :now", "canonical_event_seq, id");
+    /** The claimed deliveries to one sink, in canonical event order. */
+    public List<Claim> claimDue(String sink) {
+        return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "canonical_event_seq, id");
     }
 
-    /** The canonical event JSON as the body, the sink and event in exchange properties, no headers. */
-    public void load(Exchange exchange) {
-        long id = exchange.getIn().getBody(Long.class);
+    /**
+     * Starts the attempt if the claim still holds ({@link #CLAIM_HELD}); then the canonical event JSON is the
+     * body, the sink and event are in exchange properties, and there are no headers.
+     */
+    public void start(Exchange exchange) {
+        Claim claim = exchange.getIn().getBody(Claim.class);
+        exchange.setProperty(CLAIM, claim);
+        exchange.setProperty(DELIVERY_ID, claim.id());
+        OptionalInt attempt = claims.start("delivery", claim);
+        exchange.setProperty(CLAIM_HELD, attempt.isPresent());
+        if (attempt.isEmpty()) {
+            LOG.info("Delivery {} was not started: its claim ran out first and it is left to the next claim", claim.id());
+            return;
+        }
         String payload = jdbc.queryForObject("""
-                SELECT d.sink, d.attempts, c.seq, c.event_id, c.payload
+                SELECT d.sink, c.seq, c.event_id, c.payload
                 FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq WHERE d.id = ?""", (rs, n) -> {
             exchange.setProperty(SINK, rs.getString("sink"));
-            exchange.setProperty(ATTEMPT, rs.getInt("attempts"));
             exchange.setProperty(EVENT_SEQ, rs.getLong("seq"));
             exchange.setProperty(WebhookExchange.EVENT_ID, rs.getString("event_id"));
             return rs.getString("payload");
-        }, id);
-        exchange.setProperty(DELIVERY_ID, id);
+        }, claim.id());
+        exchange.setProperty(ATTEMPT, attempt.getAsInt());
+        exchange.setProperty(STARTED_AT, OffsetDateTime.now(clock));
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(payload);
     }
 
     public void markDelivered(Exchange exchange) {
-        jdbc.update("""
-                UPDATE delivery SET status = 'DELIVERED', delivered_at = ?, claimed_until = NULL, last_error = NULL
-                WHERE id = ?""", OffsetDateTime.now(clock), exchange.getProperty(DELIVERY_ID, Long.class));
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        finish(exchange, "status = 'DELIVERED', delivered_at = :now, last_error = NULL", Map.of("now", now));
+        recordAttempt(exchange, "DELIVERED", null, now);
         metrics.counter("labhooks.deliveries", "sink", exchange.getProperty(SINK, String.class), "outcome", "delivered")
                 .increment();
     }
 
     public void markFailed(Exchange exchange) {
-        long id = exchange.getProperty(DELIVERY_ID, Long.class);
         String sinkName = exchange.getProperty(SINK, String.class);
         int attempt = exchange.getProperty(ATTEMPT, Integer.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = describe(failure);
         LabhooksProperties.Retry retry = sinks.named(sinkName).map(Sink::retry).orElse(null);
         boolean dead = retry == null || attempt >= retry.maxAttempts() || refusedForGood(failure);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        Object eventId = exchange.getProperty(WebhookExchange.EVENT_ID);
         if (dead) {
-            jdbc.update("UPDATE delivery SET status = 'DEAD', claimed_until = NULL, last_error = ? WHERE id = ?", error, id);
-            LOG.error("Delivery {} of event {} to sink {} is DEAD after {} attempt(s): {}", id,
-                    exchange.getProperty(WebhookExchange.EVENT_ID), sinkName, attempt, error);
+            finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", error));
+            LOG.error("Delivery {} of event {} to sink {} is DEAD after {} attempt(s): {}",
+                    exchange.getProperty(DELIVERY_ID), eventId, sinkName, attempt, error);
         } else {
-            OffsetDateTime next = OffsetDateTime.now(clock).plus(backoff(retry, attempt));
-            jdbc.update("UPDATE delivery SET next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
-                    next, error, id);
-            LOG.warn("Delivery {} of event {} to sink {} failed (attempt {}), next try at {}: {}", id,
-                    exchange.getProperty(WebhookExchange.EVENT_ID), sinkName, attempt, next, error);
+            OffsetDateTime next = now.plus(backoff(retry, attempt));
+            finish(exchange, "next_attempt_at = :next, last_error = :error", Map.of("next", next, "error", error));
+            LOG.warn("Delivery {} of event {} to sink {} failed (attempt {}), next try at {}: {}",
+                    exchange.getProperty(DELIVERY_ID), eventId, sinkName, attempt, next, error);
         }
+        recordAttempt(exchange, dead ? "DEAD" : "FAILED", error, now);
         metrics.counter("labhooks.deliveries", "sink", sinkName, "outcome", dead ? "dead" : "retry").increment();
+    }
+
+    private void finish(Exchange exchange, String set, Map<String, ?> parameters) {
+        if (!claims.finish("delivery", exchange.getProperty(CLAIM, Claim.class), set, parameters)) {
+            // Only if one attempt took longer than a whole lease: another worker may have tried it as well.
+            LOG.warn("Delivery {} outlived its claim; its outcome is left to the worker that claimed it next",
+                    exchange.getProperty(DELIVERY_ID));
+        }
+    }
+
+    private void recordAttempt(Exchange exchange, String outcome, String error, OffsetDateTime finishedAt) {
+        jdbc.update("""
+                INSERT INTO delivery_attempt (delivery_id, attempt, started_at, finished_at, outcome, error)
+                VALUES (?, ?, ?, ?, ?, ?)""", exchange.getProperty(DELIVERY_ID, Long.class),
+                exchange.getProperty(ATTEMPT, Integer.class), exchange.getProperty(STARTED_AT, OffsetDateTime.class),
+                finishedAt, outcome, error);
     }
 
     /** initialDelay * multiplier^(attempt-1), capped, with +-20% jitter so retries of a burst spread out. */
     static Duration backoff(LabhooksProperties.Retry retry, int attempt) {
-        double millis = retry.initialDelay().toMillis() * Math.pow(retry.multiplier(), Math.max(0, attempt - 1));
-        millis = Math.min(millis, retry.maxDelay().toMillis());
         double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-        return Duration.ofMillis((long) (millis * jitter));
+        return Duration.ofMillis((long) (retry.delayAfter(attempt).toMillis() * jitter));
     }
 
     /** A receiver's 4xx means "never": retrying cannot help, except 408 (timeout) and 429 (slow down). */

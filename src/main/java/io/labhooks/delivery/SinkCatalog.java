@@ -38,8 +38,13 @@ public class SinkCatalog {
             require(sinks.email().to(), "LABHOOKS_SMTP_TO must be set when LABHOOKS_SMTP_HOST is");
             active.add(new Sink("email", set(sinks.email().types()), set(sinks.email().excludeTypes()), sinks.email().retry()));
         }
-        LOG.info("Active sinks: {}", active.isEmpty() ? "none (events are stored but not delivered)"
-                : active.stream().map(Sink::name).toList());
+        if (active.isEmpty()) {
+            LOG.info("Active sinks: none (events are stored but not delivered)");
+        }
+        for (Sink sink : active) {
+            LOG.info("Sink {} is active: up to {} attempts over about {} h, then DEAD", sink.name(),
+                    sink.retry().maxAttempts(), Math.round(sink.retry().totalSchedule().toMinutes() / 6.0) / 10.0);
+        }
     }
 
     public List<Sink> active() {

@@ -64,13 +64,14 @@ public class CanonicalEventStore {
         }, key);
         long seq = key.getKey().longValue();
         OffsetDateTime now = OffsetDateTime.now(clock);
+        String orderKey = exchange.getProperty(OrderStateProjector.ORDER_KEY, String.class);
         for (Sink sink : sinks.active()) {
             if (sink.accepts(type)) {
                 jdbc.update("""
-                        INSERT INTO delivery (canonical_event_seq, sink, status, next_attempt_at)
-                        VALUES (?, ?, 'PENDING', ?)""", seq, sink.name(), now);
+                        INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at)
+                        VALUES (?, ?, ?, 'PENDING', ?)""", seq, sink.name(), orderKey, now);
             }
         }
-        inboundEvents.markNormalised(inboundEventId);
+        inboundEvents.markNormalised(exchange);
     }
 }

@@ -58,6 +58,11 @@ public class CanonicalEvents {
         event.put("occurredAt", occurredAt(mappedEvent.remove("occurredAt"), receivedAt, event));
         event.put("receivedAt", rfc3339(receivedAt));
         event.put("outOfOrder", false);
+        String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
+        if (superseded != null) {
+            event.put("revision", exchange.getProperty(InboundEventQueue.REVISION, Integer.class));
+            event.put("supersedesEventId", superseded);
+        }
         for (Iterator<Map.Entry<String, JsonNode>> fields = mappedEvent.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
             event.set(field.getKey(), field.getValue());

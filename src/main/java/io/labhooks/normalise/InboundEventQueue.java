@@ -2,7 +2,10 @@ package io.labhooks.normalise;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -11,18 +14,26 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.dedupe.EventIds;
 import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.queue.LeasedClaims;
+import io.labhooks.queue.LeasedClaims.Claim;
 
 /**
  * Stored webhooks waiting to be normalised, claimed in batches with a lease ({@link LeasedClaims}). A failing
- * event is retried a few times, then kept as FAILED with its error.
+ * event is retried a few times, then kept as FAILED with its error. An event remapped by an operator comes back
+ * as a new revision, with an event id of its own that names the one it supersedes.
  */
 @Component("inboundEventQueue")
 public class InboundEventQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboundEventQueue.class);
     public static final String INBOUND_EVENT_ID = "inboundEventId";
+    public static final String CLAIM = "inboundClaim";
+    public static final String CLAIM_HELD = "claimHeld";
+    public static final String ATTEMPT = "attempt";
+    public static final String REVISION = "revision";
+    public static final String SUPERSEDED_EVENT_ID = "supersededEventId";
 
     private final JdbcTemplate jdbc;
     private final LeasedClaims claims;
@@ -36,49 +47,76 @@ public class InboundEventQueue {
         this.settings = properties.pipeline();
     }
 
-    /** Ids of the claimed events, oldest first. */
-    public List<Long> claim() {
-        return claims.claim("inbound_event", "status = 'RECEIVED'", "id");
+    /** The claimed events, oldest first. */
+    public List<Claim> claim() {
+        return claims.claim("inbound_event", "status = 'RECEIVED' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)",
+                Map.of(), "id");
     }
 
-    /** Puts the raw body in the message and what the ingest route recorded in exchange properties. */
+    /**
+     * Starts the attempt if the claim still holds ({@link #CLAIM_HELD}); then the raw body is the message and what
+     * the ingest route recorded is in exchange properties.
+     */
     public void load(Exchange exchange) {
-        long id = exchange.getIn().getBody(Long.class);
+        Claim claim = exchange.getIn().getBody(Claim.class);
+        long id = claim.id();
+        exchange.setProperty(CLAIM, claim);
+        exchange.setProperty(INBOUND_EVENT_ID, id);
+        OptionalInt attempt = claims.start("inbound_event", claim);
+        exchange.setProperty(CLAIM_HELD, attempt.isPresent());
+        if (attempt.isEmpty()) {
+            return;
+        }
+        exchange.setProperty(ATTEMPT, attempt.getAsInt());
         byte[] body = jdbc.queryForObject("""
-                SELECT provider, event_id, provider_event_id, provider_event_type, mapping, body, received_at
+                SELECT provider, event_id, revision, provider_event_id, provider_event_type, mapping, body, received_at
                 FROM inbound_event WHERE id = ?""", (rs, row) -> {
+            String firstEventId = rs.getString("event_id");
+            int revision = rs.getInt("revision");
             exchange.setProperty(WebhookExchange.PROVIDER, rs.getString("provider"));
-            exchange.setProperty(WebhookExchange.EVENT_ID, rs.getString("event_id"));
+            exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.revision(firstEventId, revision));
+            exchange.setProperty(REVISION, revision);
+            if (revision > 1) {
+                exchange.setProperty(SUPERSEDED_EVENT_ID, EventIds.revision(firstEventId, revision - 1));
+            }
             exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, rs.getString("provider_event_id"));
             exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, rs.getString("provider_event_type"));
             exchange.setProperty(WebhookExchange.MAPPING, rs.getString("mapping"));
             exchange.setProperty(WebhookExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
             return rs.getBytes("body");
         }, id);
-        exchange.setProperty(INBOUND_EVENT_ID, id);
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(body);
     }
 
-    /** Part of the transaction that records the canonical event. */
-    public void markNormalised(long id) {
-        jdbc.update("""
-                UPDATE inbound_event SET status = 'NORMALISED', normalised_at = ?, claimed_until = NULL, last_error = NULL
-                WHERE id = ?""", OffsetDateTime.now(clock), id);
+    /**
+     * Part of the transaction that records the canonical event. A worker whose claim ran out must not record it:
+     * the failure rolls that transaction back and the worker now holding the claim records it instead.
+     */
+    public void markNormalised(Exchange exchange) {
+        boolean held = claims.finish("inbound_event", exchange.getProperty(CLAIM, Claim.class),
+                "status = 'NORMALISED', normalised_at = :now, next_attempt_at = NULL, last_error = NULL",
+                Map.of("now", OffsetDateTime.now(clock)));
+        if (!held) {
+            throw new IllegalStateException("the claim on inbound event " + exchange.getProperty(INBOUND_EVENT_ID)
+                    + " ran out before it was normalised");
+        }
     }
 
     public void markFailed(Exchange exchange) {
-        long id = exchange.getProperty(INBOUND_EVENT_ID, Long.class);
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = failure == null ? "unknown error" : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         error = error.length() > 2000 ? error.substring(0, 2000) : error;
-        Integer attempts = jdbc.queryForObject("SELECT attempts FROM inbound_event WHERE id = ?", Integer.class, id);
-        boolean exhausted = attempts != null && attempts >= settings.normaliseMaxAttempts();
-        OffsetDateTime retryAt = OffsetDateTime.now(clock).plusSeconds(10L * (attempts == null ? 1 : attempts));
-        jdbc.update("""
-                UPDATE inbound_event SET status = ?, claimed_until = ?, last_error = ?
-                WHERE id = ? AND status = 'RECEIVED'""",
-                exhausted ? "FAILED" : "RECEIVED", exhausted ? null : retryAt, error, id);
+        int attempts = exchange.getProperty(ATTEMPT, Integer.class);
+        long id = exchange.getProperty(INBOUND_EVENT_ID, Long.class);
+        boolean exhausted = attempts >= settings.normaliseMaxAttempts();
+        OffsetDateTime retryAt = OffsetDateTime.now(clock).plusSeconds(10L * attempts);
+        Map<String, Object> update = new HashMap<>(); // Map.of takes no null, and FAILED has no next attempt
+        update.put("status", exhausted ? "FAILED" : "RECEIVED");
+        update.put("retryAt", exhausted ? null : retryAt);
+        update.put("error", error);
+        claims.finish("inbound_event", exchange.getProperty(CLAIM, Claim.class),
+                "status = :status, next_attempt_at = :retryAt, last_error = :error", update);
         if (exhausted) {
             LOG.error("Inbound event {} ({} {}) could not be normalised after {} attempts; kept as FAILED: {}", id,
                     exchange.getProperty(WebhookExchange.PROVIDER), exchange.getProperty(WebhookExchange.PROVIDER_EVENT_TYPE),

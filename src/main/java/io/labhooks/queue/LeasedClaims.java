@@ -2,29 +2,40 @@ package io.labhooks.queue;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.UUID;
 
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
 
 /**
- * Claims work rows (stored webhooks, deliveries) for a limited time. Rows are locked with SKIP LOCKED, so workers
- * never take the same row at once; the claim is a lease that simply runs out if its worker dies, after which the
- * row is claimed again. Each claim counts as an attempt.
+ * Claims work rows (stored webhooks, deliveries) for a limited time, so that any number of workers, in one box or
+ * several boxes on one database, share the work without doing it twice. Rows are picked with
+ * {@code FOR UPDATE SKIP LOCKED} and marked with the claiming worker and a lease. A worker renews the lease
+ * ({@link #start}) just before it works on each row, so a long batch cannot outlive its lease; a worker that dies
+ * simply stops renewing, and its rows are claimed again once the lease has run out (the recovery sweep is the
+ * claim query itself). Only starting counts as an attempt.
  */
 @Component
 public class LeasedClaims {
 
-    private final JdbcTemplate jdbc;
+    /** One claimed row and the worker that holds it. */
+    public record Claim(long id, String owner) {
+    }
+
+    private final NamedParameterJdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final LabhooksProperties.Pipeline settings;
 
-    public LeasedClaims(JdbcTemplate jdbc, TransactionTemplate transaction, Clock clock, LabhooksProperties properties) {
+    public LeasedClaims(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock,
+                        LabhooksProperties properties) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.clock = clock;
@@ -32,28 +43,53 @@ public class LeasedClaims {
     }
 
     /**
-     * Ids of up to one batch of rows of {@code table} that are {@code ready} and not under another live claim,
-     * in {@code order}. The ready condition may use the placeholder {@code :now}.
+     * Up to one batch of rows of {@code table} that are {@code ready} and under no live claim, in {@code order}.
+     * The ready condition may use {@code :now} and the given named parameters.
      */
-    public List<Long> claim(String table, String ready, String order) {
+    public List<Claim> claim(String table, String ready, Map<String, ?> readyParameters, String order) {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        String readyNow = ready.replace(":now", "?");
-        List<Object> parameters = new ArrayList<>();
-        for (int at = ready.indexOf(":now"); at >= 0; at = ready.indexOf(":now", at + 1)) {
-            parameters.add(now);
-        }
-        parameters.add(now);
-        parameters.add(settings.batchSize());
+        String owner = UUID.randomUUID().toString();
+        Map<String, Object> parameters = new HashMap<>(readyParameters);
+        parameters.put("now", now);
+        parameters.put("batch", settings.batchSize());
+        parameters.put("until", now.plusSeconds(settings.claimSeconds()));
+        parameters.put("owner", owner);
         return transaction.execute(status -> {
-            List<Long> ids = jdbc.queryForList("SELECT id FROM " + table + " WHERE " + readyNow
-                            + " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY " + order
-                            + " FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED",
-                    Long.class, parameters.toArray());
-            for (Long id : ids) {
-                jdbc.update("UPDATE " + table + " SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
-                        now.plusSeconds(settings.claimSeconds()), id);
+            List<Long> ids = jdbc.queryForList("SELECT id FROM " + table + " WHERE " + ready
+                    + " AND (claimed_until IS NULL OR claimed_until < :now) ORDER BY " + order
+                    + " FETCH FIRST :batch ROWS ONLY FOR UPDATE SKIP LOCKED", parameters, Long.class);
+            if (!ids.isEmpty()) {
+                parameters.put("ids", ids);
+                jdbc.update("UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner WHERE id IN (:ids)",
+                        parameters);
             }
-            return ids;
+            return ids.stream().map(id -> new Claim(id, owner)).toList();
         });
+    }
+
+    /**
+     * Renews the claim for a full lease and counts the attempt, if the claim is still this worker's. Empty when
+     * the lease ran out first (another worker may hold the row now): the row must then be left alone.
+     */
+    public OptionalInt start(String table, Claim claim) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        int renewed = jdbc.update("UPDATE " + table + " SET claimed_until = :until, attempts = attempts + 1"
+                        + " WHERE id = :id AND claimed_by = :owner AND claimed_until > :now",
+                Map.of("until", now.plusSeconds(settings.claimSeconds()), "id", claim.id(), "owner", claim.owner(),
+                        "now", now));
+        if (renewed == 0) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(jdbc.queryForObject("SELECT attempts FROM " + table + " WHERE id = :id",
+                Map.of("id", claim.id()), Integer.class));
+    }
+
+    /** Ends the claim with an update of the row, only if the claim is still this worker's; false otherwise. */
+    public boolean finish(String table, Claim claim, String set, Map<String, ?> setParameters) {
+        Map<String, Object> parameters = new HashMap<>(setParameters);
+        parameters.put("id", claim.id());
+        parameters.put("owner", claim.owner());
+        return jdbc.update("UPDATE " + table + " SET " + set + ", claimed_until = NULL, claimed_by = NULL"
+                + " WHERE id = :id AND claimed_by = :owner", parameters) == 1;
     }
 }

@@ -3,8 +3,6 @@ package io.labhooks.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,14 +10,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,6 +29,7 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.labhooks.support.Installation;
 import io.labhooks.support.ProviderSigner;
 
 /**
@@ -47,32 +44,25 @@ import io.labhooks.support.ProviderSigner;
 class SixthProviderTest {
 
     static final String ACME_SECRET = "whsec_YWNtZS1sYWJzLXNpZ25pbmcta2V5LTAwMDAwMDAw";
-    static final Path INSTALLATION = installation();
+    static final Installation INSTALLATION = installation();
     /** This installation writes its feed into a database of its own, not the box's. */
     static final String FEED_DATABASE = "jdbc:h2:mem:acme-feed-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
 
     @DynamicPropertySource
     static void installedFolders(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> "jdbc:h2:mem:acme-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-        registry.add("labhooks.routes-dir", () -> INSTALLATION.resolve("routes").toString());
-        registry.add("labhooks.mappings-dir", () -> INSTALLATION.resolve("mappings").toString());
+        registry.add("labhooks.routes-dir", () -> INSTALLATION.routes().toString());
+        registry.add("labhooks.mappings-dir", () -> INSTALLATION.mappings().toString());
         registry.add("labhooks.sinks.jdbc.url", () -> FEED_DATABASE);
         registry.add("labhooks.sinks.jdbc.username", () -> "sa");
     }
 
     /** A copy of the shipped routes/ and mappings/, plus the integrator's two acme files. */
-    static Path installation() {
-        try {
-            Path root = Files.createTempDirectory("labhooks-installation");
-            copyTree(Path.of("routes"), root.resolve("routes"));
-            copyTree(Path.of("mappings"), root.resolve("mappings"));
-            Path acme = Path.of("src/test/resources/sixth-provider");
-            Files.copy(acme.resolve("acme.camel.yaml"), root.resolve("routes/providers/acme.camel.yaml"));
-            Files.copy(acme.resolve("acme.jsonata"), root.resolve("mappings/acme.jsonata"));
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static Installation installation() {
+        Path acme = Path.of("src/test/resources/sixth-provider");
+        return Installation.copyOfShipped()
+                .withCopy("routes/providers/acme.camel.yaml", acme.resolve("acme.camel.yaml"))
+                .withCopy("mappings/acme.jsonata", acme.resolve("acme.jsonata"));
     }
 
     @LocalServerPort
@@ -115,18 +105,5 @@ class SixthProviderTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(badSignature.statusCode()).isEqualTo(401);
         assertThat(new String(body, StandardCharsets.UTF_8)).contains("acme-evt-0001");
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path source : paths.toList()) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }
