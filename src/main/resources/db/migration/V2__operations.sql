@@ -41,3 +41,8 @@ CREATE INDEX ix_inbound_event_received ON inbound_event (received_at);
 CREATE INDEX ix_canonical_event_inbound ON canonical_event (inbound_event_id);
 -- A stored webhook whose mapping failed waits until then before it is tried again.
 ALTER TABLE inbound_event ADD COLUMN next_attempt_at TIMESTAMP WITH TIME ZONE;
+-- When the canonical event was recorded (its mapping ran), for the operator's timeline.
+ALTER TABLE canonical_event ADD COLUMN recorded_at TIMESTAMP WITH TIME ZONE;
+-- When the delivery was queued (or queued again by a replay): the backlog's age is measured from here.
+ALTER TABLE delivery ADD COLUMN queued_at TIMESTAMP WITH TIME ZONE;
+UPDATE delivery SET queued_at = next_attempt_at;

@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Everything an operator sets under {@code labhooks.*} in application.yaml. */
 @ConfigurationProperties("labhooks")
-public record LabhooksProperties(String routesDir, String mappingsDir, Ingest ingest, Pipeline pipeline, Sinks sinks) {
+public record LabhooksProperties(String routesDir, String mappingsDir, Ingest ingest, Pipeline pipeline, Sinks sinks,
+                                 Admin admin, Retention retention) {
 
     public record Ingest(long maxBodyBytes, long signatureToleranceSeconds) {
     }
@@ -47,5 +48,16 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
 
     public record EmailSink(String host, int port, String from, String to, String username, String password,
                             boolean starttls, List<String> types, List<String> excludeTypes, Retry retry) {
+    }
+
+    /**
+     * The operator API under /admin: off unless a token is set (several may be listed, separated by spaces or
+     * commas, to rotate one). Raw payloads are shown with every value redacted except those of visible fields.
+     */
+    public record Admin(String token, List<String> rawPayloadVisibleFields) {
+    }
+
+    /** Raw payloads are purged this many days after they were received, once normalised. */
+    public record Retention(int rawPayloadDays, Duration sweepInterval) {
     }
 }

@@ -47,8 +47,8 @@ public class CanonicalEventStore {
         jdbc.update(connection -> {
             var insert = connection.prepareStatement("""
                     INSERT INTO canonical_event (event_id, inbound_event_id, provider, type, provider_event_type, order_key,
-                                                 order_status, out_of_order, occurred_at, received_at, payload)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", new String[] {"seq"});
+                                                 order_status, out_of_order, occurred_at, received_at, payload, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", new String[] {"seq"});
             insert.setString(1, event.path("eventId").asText());
             insert.setLong(2, inboundEventId);
             insert.setString(3, event.path("provider").asText());
@@ -60,6 +60,7 @@ public class CanonicalEventStore {
             insert.setObject(9, OffsetDateTime.parse(event.path("occurredAt").asText()));
             insert.setObject(10, OffsetDateTime.parse(event.path("receivedAt").asText()));
             insert.setString(11, payload);
+            insert.setObject(12, OffsetDateTime.now(clock));
             return insert;
         }, key);
         long seq = key.getKey().longValue();
@@ -68,8 +69,8 @@ public class CanonicalEventStore {
         for (Sink sink : sinks.active()) {
             if (sink.accepts(type)) {
                 jdbc.update("""
-                        INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at)
-                        VALUES (?, ?, ?, 'PENDING', ?)""", seq, sink.name(), orderKey, now);
+                        INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at)
+                        VALUES (?, ?, ?, 'PENDING', ?, ?)""", seq, sink.name(), orderKey, now, now);
             }
         }
         inboundEvents.markNormalised(exchange);

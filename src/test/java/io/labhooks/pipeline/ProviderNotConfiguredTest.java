@@ -52,6 +52,16 @@ class ProviderNotConfiguredTest {
         assertThat(new ObjectMapper().readTree(health.body()).path("status").asText()).isEqualTo("UP");
     }
 
+    @Test
+    void theAdminApiIsOffWithoutATokenAndSaysWhatToSet() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/admin/events")).header("Authorization", "Bearer anything").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(new ObjectMapper().readTree(response.body()).path("error").asText())
+                .isEqualTo("the admin API is off: set LABHOOKS_ADMIN_TOKEN to turn it on");
+    }
+
     private void assertUnavailable(String provider, String reason) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base() + "/webhooks/" + provider))
                 .header("Content-Type", "application/json")

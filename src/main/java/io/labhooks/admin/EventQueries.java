@@ -1,0 +1,180 @@
+package io.labhooks.admin;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * What an operator can look up: stored webhooks, canonical events with their timeline, orders with their
+ * history, and deliveries. Read-only; a raw payload is redacted unless asked for, and that read is audited by
+ * the caller.
+ */
+@Component
+public class EventQueries {
+
+    private static final String INBOUND_COLUMNS = """
+            id, provider, provider_event_type, provider_event_id, event_id, revision, status, attempts, received_at,
+            normalised_at, next_attempt_at, last_error, body_purged_at""";
+    private static final String CANONICAL_COLUMNS = """
+            seq, event_id, inbound_event_id, provider, type, provider_event_type, order_key, order_status,
+            out_of_order, occurred_at, received_at, recorded_at""";
+
+    private final NamedParameterJdbcTemplate jdbc;
+    private final ObjectMapper json;
+    private final RawPayloadRedaction redaction;
+
+    public EventQueries(NamedParameterJdbcTemplate jdbc, ObjectMapper json, RawPayloadRedaction redaction) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.redaction = redaction;
+    }
+
+    /** Newest first. Type is the provider's event type; order matches the canonical events' order key. */
+    public List<Map<String, Object>> inboundEvents(EventFilter filter) {
+        EventFilter.Where where = filter.where("provider", "provider_event_type", EventFilter.INBOUND_EVENT_OF_ORDER,
+                "status", "received_at");
+        return Rows.shown(jdbc.queryForList("SELECT " + INBOUND_COLUMNS + " FROM inbound_event WHERE " + where.sql()
+                + " ORDER BY id DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
+    }
+
+    /** One stored webhook with its payload (redacted unless {@code raw}) and the canonical events made from it. */
+    public Map<String, Object> inboundEvent(long id, boolean raw) {
+        List<Map<String, Object>> rows = jdbc.queryForList("SELECT " + INBOUND_COLUMNS + ", body FROM inbound_event WHERE id = :id",
+                Map.of("id", id));
+        if (rows.isEmpty()) {
+            throw new AdminRequestException(404, "no inbound event " + id);
+        }
+        Map<String, Object> row = rows.get(0); // Spring's rows match column names in any case (H2 upper, PostgreSQL lower)
+        byte[] body = (byte[]) row.remove("body");
+        Map<String, Object> shown = Rows.shown(row);
+        shown.put("payload", payload(body, raw, shown.get("bodyPurgedAt") != null));
+        shown.put("canonicalEvents", jdbc.queryForList("SELECT event_id FROM canonical_event WHERE inbound_event_id = :id ORDER BY seq",
+                Map.of("id", id), String.class));
+        return shown;
+    }
+
+    /** Newest first. Type is the canonical type; status the order status after the event. */
+    public List<Map<String, Object>> canonicalEvents(EventFilter filter) {
+        EventFilter.Where where = filter.where("provider", "type", "order_key", "order_status", "received_at");
+        return Rows.shown(jdbc.queryForList("SELECT " + CANONICAL_COLUMNS + " FROM canonical_event WHERE " + where.sql()
+                + " ORDER BY seq DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
+    }
+
+    /** The canonical event, its deliveries and its timeline: received, mapped, each delivery attempt. */
+    public Map<String, Object> canonicalEvent(String eventId) {
+        List<Map<String, Object>> rows = jdbc.queryForList("SELECT " + CANONICAL_COLUMNS + ", payload FROM canonical_event"
+                + " WHERE event_id = :eventId", Map.of("eventId", eventId));
+        if (rows.isEmpty()) {
+            throw new AdminRequestException(404, "no canonical event " + eventId);
+        }
+        Map<String, Object> row = Rows.shown(rows.get(0));
+        Object payload = row.remove("payload");
+        Map<String, Object> inbound = Rows.shown(jdbc.queryForMap(
+                "SELECT id, received_at, provider_event_id FROM inbound_event WHERE id = :id", Map.of("id", row.get("inboundEventId"))));
+        List<Map<String, Object>> deliveries = Rows.shown(jdbc.queryForList("""
+                SELECT id, sink, status, attempts, next_attempt_at, delivered_at, last_error FROM delivery
+                WHERE canonical_event_seq = :seq ORDER BY id""", Map.of("seq", row.get("seq"))));
+        List<Map<String, Object>> attempts = Rows.shown(jdbc.queryForList("""
+                SELECT d.sink, a.attempt, a.started_at, a.finished_at, a.outcome, a.error FROM delivery_attempt a
+                JOIN delivery d ON d.id = a.delivery_id WHERE d.canonical_event_seq = :seq ORDER BY a.id""",
+                Map.of("seq", row.get("seq"))));
+
+        List<Map<String, Object>> timeline = new ArrayList<>();
+        timeline.add(step(inbound.get("receivedAt"), "received",
+                "signature verified, stored as inbound event " + inbound.get("id") + " and acknowledged"));
+        timeline.add(step(row.get("recordedAt"), "mapped", "canonical event " + eventId + " recorded"
+                + (Boolean.TRUE.equals(row.get("outOfOrder")) ? " (out of order)" : "")));
+        for (Map<String, Object> attempt : attempts) {
+            Map<String, Object> step = step(attempt.get("finishedAt"), "delivery attempt",
+                    "to " + attempt.get("sink") + ", attempt " + attempt.get("attempt") + ": " + attempt.get("outcome"));
+            step.put("sink", attempt.get("sink"));
+            step.put("attempt", attempt.get("attempt"));
+            step.put("startedAt", attempt.get("startedAt"));
+            step.put("outcome", attempt.get("outcome"));
+            step.put("error", attempt.get("error"));
+            timeline.add(step);
+        }
+        timeline.sort(Comparator.comparing(s -> s.get("at") == null ? Instant.MAX : Instant.parse((String) s.get("at"))));
+
+        Map<String, Object> shown = new LinkedHashMap<>(row);
+        shown.put("event", parse((String) payload));
+        shown.put("deliveries", deliveries);
+        shown.put("timeline", timeline);
+        return shown;
+    }
+
+    /** The order's state and every canonical event of it, oldest first. */
+    public Map<String, Object> order(String orderKey) {
+        List<Map<String, Object>> state = Rows.shown(jdbc.queryForList("""
+                SELECT order_key, provider, provider_order_id, external_order_id, status, status_occurred_at,
+                       last_event_id, updated_at FROM order_state WHERE order_key = :key""", Map.of("key", orderKey)));
+        List<Map<String, Object>> history = Rows.shown(jdbc.queryForList("SELECT " + CANONICAL_COLUMNS
+                + " FROM canonical_event WHERE order_key = :key ORDER BY seq", Map.of("key", orderKey)));
+        if (state.isEmpty() && history.isEmpty()) {
+            throw new AdminRequestException(404, "no order " + orderKey);
+        }
+        Map<String, Object> order = new LinkedHashMap<>();
+        order.put("orderKey", orderKey);
+        order.put("state", state.isEmpty() ? null : state.get(0));
+        order.put("history", history);
+        return order;
+    }
+
+    /** Deliveries in a status (DEAD: the dead letters), oldest first, optionally to one sink. */
+    public List<Map<String, Object>> deliveries(String status, String sink, int limit) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("status", status);
+        parameters.put("sink", sink);
+        parameters.put("limit", limit);
+        return Rows.shown(jdbc.queryForList("""
+                SELECT d.id, d.sink, d.status, d.attempts, d.next_attempt_at, d.delivered_at, d.last_error,
+                       c.event_id, c.provider, c.type, c.order_key
+                FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq
+                WHERE d.status = :status AND (CAST(:sink AS VARCHAR(64)) IS NULL OR d.sink = :sink)
+                ORDER BY d.id FETCH FIRST :limit ROWS ONLY""", parameters));
+    }
+
+    /** Newest first. */
+    public List<Map<String, Object>> audit(EventFilter filter) {
+        EventFilter.Where where = filter.where(null, null, null, null, "at");
+        return Rows.shown(jdbc.queryForList("SELECT id, at, actor, action, target, detail FROM admin_audit WHERE "
+                + where.sql() + " ORDER BY id DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
+    }
+
+    private Object payload(byte[] body, boolean raw, boolean purged) {
+        if (purged) {
+            return null;
+        }
+        try {
+            var tree = json.readTree(body);
+            return raw ? tree : redaction.redact(tree);
+        } catch (java.io.IOException notJson) {
+            return raw ? new String(body, StandardCharsets.UTF_8) : RawPayloadRedaction.REDACTED;
+        }
+    }
+
+    private Object parse(String payload) {
+        try {
+            return json.readTree(payload);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored canonical event is not JSON", e);
+        }
+    }
+
+    private static Map<String, Object> step(Object at, String what, String detail) {
+        Map<String, Object> step = new LinkedHashMap<>();
+        step.put("at", at);
+        step.put("step", what);
+        step.put("detail", detail);
+        return step;
+    }
+}

@@ -1,0 +1,37 @@
+package io.labhooks.operations;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.stereotype.Component;
+
+/**
+ * /actuator/health's "pipeline" part: each sink's backlog, oldest pending age and dead letters, and the stored
+ * webhooks waiting or FAILED. A backlog is reported, not judged: the box is UP while it can take webhooks (the
+ * database part says whether it can), because a provider must keep being answered while a sink is down.
+ */
+@Component("pipeline")
+public class PipelineHealth implements HealthIndicator {
+
+    private final PipelineBacklog backlog;
+
+    public PipelineHealth(PipelineBacklog backlog) {
+        this.backlog = backlog;
+    }
+
+    @Override
+    public Health health() {
+        PipelineBacklog.Snapshot snapshot = backlog.snapshot();
+        Map<String, Object> sinks = new LinkedHashMap<>();
+        snapshot.sinks().forEach((sink, b) -> sinks.put(sink, Map.of(
+                "pending", b.pending(), "oldestPendingSeconds", b.oldestPending().toSeconds(), "dead", b.dead())));
+        return Health.up()
+                .withDetail("sinks", sinks)
+                .withDetail("inbound", Map.of("waiting", snapshot.inbound().waiting(),
+                        "oldestWaitingSeconds", snapshot.inbound().oldestWaiting().toSeconds(),
+                        "failed", snapshot.inbound().failed()))
+                .build();
+    }
+}

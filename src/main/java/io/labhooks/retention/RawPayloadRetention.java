@@ -1,0 +1,50 @@
+package io.labhooks.retention;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import io.labhooks.config.LabhooksProperties;
+
+/**
+ * Purges the raw payloads (which hold patient data) of stored webhooks received more than
+ * labhooks.retention.raw-payload-days ago. Only webhooks that were mapped lose their payload: one still waiting
+ * or FAILED keeps it until it is mapped, remapped or erased, so purging can never lose an event. The row, its
+ * canonical events (ids only, no patient data) and the audit stay.
+ */
+@Component("rawPayloadRetention")
+public class RawPayloadRetention {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RawPayloadRetention.class);
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+    private final LabhooksProperties.Retention settings;
+    private final MeterRegistry metrics;
+
+    public RawPayloadRetention(JdbcTemplate jdbc, Clock clock, LabhooksProperties properties, MeterRegistry metrics) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.settings = properties.retention();
+        this.metrics = metrics;
+    }
+
+    /** Number of payloads purged. */
+    public int purge() {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        int purged = jdbc.update("""
+                UPDATE inbound_event SET body = ?, body_purged_at = ?
+                WHERE status = 'NORMALISED' AND body_purged_at IS NULL AND received_at < ?""",
+                new byte[0], now, now.minusDays(settings.rawPayloadDays()));
+        if (purged > 0) {
+            LOG.info("Purged the raw payloads of {} webhook(s) received more than {} days ago", purged, settings.rawPayloadDays());
+            metrics.counter("labhooks.retention.purged").increment(purged);
+        }
+        return purged;
+    }
+}
