@@ -52,6 +52,11 @@ public class JsonBodyReader {
 
     public JsonNode readObject(byte[] raw) {
         String text = utf8(raw);
+        // RFC 8259 §8.1: senders MUST NOT add one. Jackson would skip it, but the stored bytes go to the mapping,
+        // which does not: refused now with a reason rather than failing to map later.
+        if (text.startsWith("\uFEFF")) {
+            throw WebhookRejectedException.badRequest("body starts with a byte order mark: JSON must be plain UTF-8");
+        }
         if (text.isBlank()) {
             throw WebhookRejectedException.badRequest("empty body: a JSON object is expected");
         }

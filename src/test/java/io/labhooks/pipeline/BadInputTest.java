@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -130,6 +131,9 @@ class BadInputTest {
             assertError(send(signer.hurdle(body)), 400, "body is not valid UTF-8");
             assertError(send(signer.fullscript(body)), 400, "body is not valid UTF-8");
         }
+        byte[] bom = ByteBuffer.allocate(3 + 22).put(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF})
+                .put(utf8("{\"type\":\"job.created\"}")).array();
+        assertError(send(signer.lola(bom)), 400, "body starts with a byte order mark");
         // UTF-16LE without a byte order mark is valid UTF-8 (NUL bytes); it must not be read as UTF-16 either
         assertError(send(signer.lola("{\"type\":\"job.created\"}".getBytes(StandardCharsets.UTF_16LE))), 400, "malformed JSON");
         assertNothingStoredSince(before);
