@@ -1,14 +1,9 @@
 package io.labhooks.ingest;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
@@ -25,13 +20,12 @@ public class InboundWebhooks {
     /** Event ids and types are stored in 255-character columns, behind a provider id of up to 64. */
     static final int MAX_ID_LENGTH = 180;
 
-    private final ObjectMapper strictReader = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final JsonBodyReader bodyReader;
     private final DedupeKeys dedupeKeys;
     private final Clock clock;
 
-    public InboundWebhooks(DedupeKeys dedupeKeys, Clock clock) {
+    public InboundWebhooks(JsonBodyReader bodyReader, DedupeKeys dedupeKeys, Clock clock) {
+        this.bodyReader = bodyReader;
         this.dedupeKeys = dedupeKeys;
         this.clock = clock;
     }
@@ -47,7 +41,7 @@ public class InboundWebhooks {
 
     public void describe(Exchange exchange, String eventTypeSource, String dedupeKeySource, String mapping) {
         byte[] raw = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
-        JsonNode body = parse(raw);
+        JsonNode body = bodyReader.readObject(raw);
         String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
         String key = dedupeKeys.require(dedupeKeySource, exchange.getIn(), body);
         String eventType = dedupeKeys.read(eventTypeSource, exchange.getIn(), body);
@@ -64,25 +58,5 @@ public class InboundWebhooks {
         exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, key.startsWith("sha256:") ? null : key);
         exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, eventType);
         exchange.setProperty(WebhookExchange.MAPPING, mapping);
-    }
-
-    private JsonNode parse(byte[] raw) {
-        if (raw.length == 0) {
-            throw WebhookRejectedException.badRequest("empty body: a JSON object is expected");
-        }
-        JsonNode body;
-        try {
-            body = strictReader.readTree(raw);
-        } catch (JsonProcessingException e) {
-            var location = e.getLocation();
-            throw WebhookRejectedException.badRequest(location == null ? "malformed JSON"
-                    : "malformed JSON at line " + location.getLineNr() + ", column " + location.getColumnNr());
-        } catch (IOException e) {
-            throw WebhookRejectedException.badRequest("unreadable body");
-        }
-        if (body == null || !body.isObject()) {
-            throw WebhookRejectedException.badRequest("body is not a JSON object");
-        }
-        return body;
     }
 }

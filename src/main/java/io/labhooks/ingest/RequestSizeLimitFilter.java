@@ -18,6 +18,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import io.labhooks.config.LabhooksProperties;
@@ -30,11 +31,15 @@ import io.labhooks.config.LabhooksProperties;
 @Configuration
 class RequestSizeLimitFilter {
 
+    /** Before JsonContentTypeFilter, which relies on the in-memory copy to know the real body length. */
+    static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
+
     @Bean
     FilterRegistrationBean<OncePerRequestFilter> webhookSizeLimit(LabhooksProperties properties) {
         long limit = properties.ingest().maxBodyBytes();
         FilterRegistrationBean<OncePerRequestFilter> registration = new FilterRegistrationBean<>(new Limit(limit));
         registration.addUrlPatterns("/webhooks/*");
+        registration.setOrder(ORDER);
         return registration;
     }
 

@@ -1,7 +1,5 @@
 package io.labhooks.verification;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 
@@ -49,8 +47,8 @@ public class WebhookVerifier {
             case STANDARD_WEBHOOKS -> verifyStandardWebhooks(in, "webhook-", keys, body);
             case SVIX -> verifyStandardWebhooks(in, in.getHeader("svix-signature") != null ? "svix-" : "webhook-", keys, body);
             case FULLSCRIPT -> verifyFullscript(in, keys, body);
-            case HEADER_TOKEN -> verifyToken(in.getHeader(tokenName, String.class), "header " + tokenName, keys);
-            case QUERY_TOKEN -> verifyToken(queryParameter(in, tokenName), "query parameter " + tokenName, keys);
+            case HEADER_TOKEN -> verifyToken(SingleValues.header(in, tokenName), "header " + tokenName, keys);
+            case QUERY_TOKEN -> verifyToken(SingleValues.queryParameter(in, tokenName), "query parameter " + tokenName, keys);
         }
     }
 
@@ -112,26 +110,10 @@ public class WebhookVerifier {
     }
 
     private static String requiredHeader(Message in, String name) {
-        String value = in.getHeader(name, String.class);
+        String value = SingleValues.header(in, name);
         if (value == null || value.isBlank()) {
             throw WebhookRejectedException.unauthorized("missing " + name + " header");
         }
         return value;
-    }
-
-    /** Read from the raw query string, so a request header of the same name cannot stand in for it. */
-    private static String queryParameter(Message in, String name) {
-        String query = in.getHeader(Exchange.HTTP_QUERY, String.class);
-        if (query == null) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            if (key.equals(name)) {
-                return eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            }
-        }
-        return null;
     }
 }

@@ -180,7 +180,7 @@ abstract class WebhookPipelineTest {
         long stale = Instant.now().minusSeconds(301).getEpochSecond();
         assertError(send(signer.lola(body, "evt_" + UUID.randomUUID(), stale)), 401, "outside the 300 s tolerance");
 
-        assertError(send(signer.hurdle(body).header("X-Webhook-Token", "wrong")), 401, "header X-Webhook-Token does not match");
+        assertError(send(signer.hurdle(body).setHeader("X-Webhook-Token", "wrong")), 401, "header X-Webhook-Token does not match");
         assertError(send(signer.post("lml?token=wrong", body)), 401, "query parameter token does not match");
 
         byte[] malformed = "{\"type\": \"job.created\", ".getBytes(StandardCharsets.UTF_8);

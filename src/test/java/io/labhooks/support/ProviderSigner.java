@@ -62,8 +62,12 @@ public final class ProviderSigner {
 
     public HttpRequest.Builder fullscript(byte[] body) {
         String t = Long.toString(Instant.now().getEpochSecond());
-        String signature = HexFormat.of().formatHex(hmac(FULLSCRIPT_SECRET.getBytes(StandardCharsets.UTF_8), t + ".", body));
-        return post("fullscript", body).header("Fullscript-Signature", "t=" + t + ",v1=" + signature);
+        return post("fullscript", body).header("Fullscript-Signature", "t=" + t + ",v1=" + fullscriptSignature(FULLSCRIPT_SECRET, t, body));
+    }
+
+    /** Lowercase-hex HMAC-SHA256 of "t.body" keyed with the UTF-8 bytes of the secret. */
+    public static String fullscriptSignature(String secret, String t, byte[] body) {
+        return HexFormat.of().formatHex(hmac(secret.getBytes(StandardCharsets.UTF_8), t + ".", body));
     }
 
     public HttpRequest.Builder hurdle(byte[] body) {
