@@ -45,10 +45,25 @@ public class WebhookVerifier {
         Message in = exchange.getIn();
         switch (SignatureScheme.valueOf(scheme)) {
             case STANDARD_WEBHOOKS -> verifyStandardWebhooks(in, "webhook-", keys, body);
-            case SVIX -> verifyStandardWebhooks(in, in.getHeader("svix-signature") != null ? "svix-" : "webhook-", keys, body);
+            case SVIX -> verifySvix(in, keys, body);
             case FULLSCRIPT -> verifyFullscript(in, keys, body);
             case HEADER_TOKEN -> verifyToken(SingleValues.header(in, tokenName), "header " + tokenName, keys);
             case QUERY_TOKEN -> verifyToken(SingleValues.queryParameter(in, tokenName), "query parameter " + tokenName, keys);
+        }
+    }
+
+    /**
+     * Svix signs with svix-* headers, or webhook-* when white-labelled. The event id that is signed is also the
+     * dedupe key, so an unsigned id of the other set must not differ from it: otherwise a replayed webhook with
+     * a made-up id would pass as a new event.
+     */
+    private void verifySvix(Message in, List<String> keys, byte[] body) {
+        String prefix = in.getHeader("svix-signature") != null ? "svix-" : "webhook-";
+        verifyStandardWebhooks(in, prefix, keys, body);
+        String signedId = SingleValues.header(in, prefix + "id");
+        String otherId = SingleValues.header(in, prefix.equals("svix-") ? "webhook-id" : "svix-id");
+        if (otherId != null && !otherId.equals(signedId)) {
+            throw WebhookRejectedException.badRequest("svix-id and webhook-id differ: send one set of Svix headers");
         }
     }
 

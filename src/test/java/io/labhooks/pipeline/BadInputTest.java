@@ -331,6 +331,19 @@ class BadInputTest {
         assertHealthyAndAccepting();
     }
 
+    @Test
+    void aReplayedWhiteLabelledJunctionWebhookWithAMadeUpSvixIdIsNotANewEvent() throws Exception {
+        byte[] body = fixture("junction/order-updated-completed");
+        HttpRequest signed = signer.junctionWhiteLabelled(body).build();
+        assertThat(send(signed).statusCode()).isEqualTo(202);
+        List<Integer> before = stored();
+
+        // The unsigned svix-id would otherwise become the dedupe key, and the replay a "new" event.
+        assertError(send(rebuild(signed, body, h -> true).header("svix-id", "msg_made_up_" + UUID.randomUUID())), 400,
+                "svix-id and webhook-id differ");
+        assertNothingStoredSince(before);
+    }
+
     // ---- 10 -----------------------------------------------------------------------------------------------
 
     @Test
