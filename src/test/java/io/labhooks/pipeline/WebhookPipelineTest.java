@@ -205,6 +205,10 @@ abstract class WebhookPipelineTest {
         assertThat(metricValue(metrics, "labhooks_webhooks_total", "outcome=\"rejected_signature\",provider=\"lola\""))
                 .as(metrics.lines().filter(l -> l.contains("labhooks_webhooks")).toList().toString()).isGreaterThanOrEqualTo(3);
         assertThat(metricValue(metrics, "labhooks_webhooks_total", "outcome=\"rejected_input\",provider=\"lola\"")).isGreaterThanOrEqualTo(3);
+        double received = metricValue(metrics, "labhooks_webhooks_received_total", "provider=\"lola\"");
+        double verified = metricValue(metrics, "labhooks_webhooks_verified_total", "provider=\"lola\"");
+        assertThat(received - verified).as("the rejected signatures were received but not verified").isGreaterThanOrEqualTo(3);
+        assertThat(verified).isGreaterThanOrEqualTo(1);
     }
 
     @Test
