@@ -46,7 +46,7 @@ import io.labhooks.support.ProviderSigner;
  * The operator API through real HTTP with a bearer token, on a box that takes real signed webhooks and delivers
  * to a real receiver: looking events up with their timeline, orders, dead letters, retry, bulk replay (dry run,
  * redelivery, remapping after a mapping fix), redacted and audited raw payloads, erasure, retention, health
- * and metrics.
+ * and metrics. Runs on H2 and on PostgreSQL (subclasses).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "labhooks.pipeline.poll-interval-ms=100",
@@ -58,7 +58,7 @@ import io.labhooks.support.ProviderSigner;
         "ACME_WEBHOOK_SECRET=" + AdminApiTest.ACME_SECRET})
 @DirtiesContext
 @AutoConfigureObservability
-class AdminApiTest {
+abstract class AdminApiTest {
 
     static final String TOKEN = "admin-test-token-2";
     static final String OLD_TOKEN = "admin-test-token-1";
@@ -83,7 +83,6 @@ class AdminApiTest {
             String[] pair = secret.split("=", 2);
             registry.add(pair[0], () -> pair[1]);
         }
-        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:admin-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         registry.add("labhooks.routes-dir", () -> INSTALLATION.routes().toString());
         registry.add("labhooks.mappings-dir", () -> INSTALLATION.mappings().toString());
         registry.add("labhooks.sinks.http.url", () -> receiver.baseUrl() + "/labhooks");

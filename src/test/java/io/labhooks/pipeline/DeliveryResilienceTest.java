@@ -41,7 +41,8 @@ import io.labhooks.support.ProviderSigner;
 /**
  * A downstream outage, a receiver that times out, poison events and a worker that died holding a claim: nothing
  * is lost, nothing waits behind a poison event, each order's events reach the receiver in order, and the other
- * sinks are not held up. Retries are fast here (300 ms) so the test runs in seconds.
+ * sinks are not held up. Retries are fast here (300 ms) so the test runs in seconds. Runs on H2 and on
+ * PostgreSQL (subclasses).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "labhooks.pipeline.poll-interval-ms=100",
@@ -54,7 +55,7 @@ import io.labhooks.support.ProviderSigner;
         "camel.component.http.response-timeout=700",
         "ACME_WEBHOOK_SECRET=" + SixthProviderTest.ACME_SECRET})
 @DirtiesContext
-class DeliveryResilienceTest {
+abstract class DeliveryResilienceTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     /** The acme provider of SixthProviderTest, with a mapping that always fails on a "poison" event. */
@@ -74,7 +75,6 @@ class DeliveryResilienceTest {
             String[] pair = secret.split("=", 2);
             registry.add(pair[0], () -> pair[1]);
         }
-        registry.add("spring.datasource.url", () -> "jdbc:h2:mem:resilience-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         registry.add("labhooks.routes-dir", () -> INSTALLATION.routes().toString());
         registry.add("labhooks.mappings-dir", () -> INSTALLATION.mappings().toString());
         registry.add("labhooks.sinks.http.url", () -> receiver.baseUrl() + "/labhooks");
