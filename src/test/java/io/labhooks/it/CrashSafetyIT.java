@@ -1,0 +1,247 @@
+package io.labhooks.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The packaged box on its embedded H2 file database, SIGKILLed three times at different points of the pipeline and
+ * restarted on the same database each time; a fourth box then runs to completion. Whatever was acknowledged must
+ * end up normalised once, in lab_event_feed exactly once, and at the HTTP receiver at least once, always under
+ * the event's own webhook-id.
+ *
+ * <ol>
+ *   <li>(a) acknowledged, not yet normalised: box 1 polls only once a minute, so everything it acknowledged is
+ *       still RECEIVED when it is killed right after the last acknowledgement;</li>
+ *   <li>(b) deliveries in flight: box 2 works off that backlog (and a new batch) against a receiver that takes
+ *       300 ms to answer, and is killed while a delivery is being served;</li>
+ *   <li>(c) mid-stream: box 3 is killed while webhooks are still being posted to it. What got no 2xx was not
+ *       acknowledged, so the last box gets it again, as the provider's retry would.</li>
+ * </ol>
+ */
+@Timeout(value = 200, unit = TimeUnit.SECONDS)
+class CrashSafetyIT {
+
+    static final int RECEIVER_DELAY_MS = 300;
+
+    static SlowReceiver receiver;
+    static Path home;
+    static Sql sql;
+
+    @BeforeAll
+    static void receiverAndDatabase() throws IOException {
+        receiver = new SlowReceiver(RECEIVER_DELAY_MS);
+        // The boxes run in this fresh directory, on their default database URL (./data/labhooks, AUTO_SERVER):
+        // what is tested is the embedded database exactly as shipped.
+        Path parent = Files.createDirectories(Box.OUTPUT.getParent().resolve("it-data"));
+        home = Files.createTempDirectory(parent, "crash-safety-");
+        sql = new Sql("jdbc:h2:file:" + home.resolve("data/labhooks") + ";AUTO_SERVER=TRUE", "sa", "");
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        try {
+            Box.killAll();
+        } finally {
+            if (receiver != null) {
+                receiver.close();
+            }
+        }
+    }
+
+    static Box box(String name, String... extra) {
+        List<String> settings = new ArrayList<>(List.of(
+                "--labhooks.sinks.http.url=" + receiver.url(name),
+                "--labhooks.sinks.http.secret=" + SlowReceiver.SECRET,
+                "--labhooks.sinks.http.retry.initial-delay=500ms",
+                "--labhooks.sinks.http.retry.max-delay=2s",
+                "--labhooks.sinks.jdbc.retry.initial-delay=500ms",
+                "--labhooks.sinks.jdbc.retry.max-delay=2s",
+                // Killed boxes leave claimed rows behind: their leases run out after 8 s. Batches of 10 take at most
+                // 10 x 300 ms at the receiver, well inside the lease.
+                "--labhooks.pipeline.claim-seconds=8",
+                "--labhooks.pipeline.batch-size=10"));
+        settings.addAll(List.of(extra));
+        return Box.start("crash-safety-" + name, home, settings);
+    }
+
+    @Test
+    void everyAcknowledgedWebhookIsDeliveredAfterKillsAtThreePoints() {
+        Map<String, String> phaseOf = new LinkedHashMap<>(); // token -> phase it was first sent in
+        List<TestWebhook> all = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+
+        // ---- (a) acknowledged, still RECEIVED --------------------------------------------------------------------
+        List<TestWebhook> batchA = TestWebhook.stream(25);
+        record(phaseOf, all, batchA, "a");
+        Box box1 = box("1", "--labhooks.pipeline.poll-interval-ms=600000");
+        Box.sleep(1500); // past the pollers' one early run (1 s after start); the next is 10 minutes away
+        Map<TestWebhook, TestWebhook.Answer> answersA = Ledger.sendAll(batchA, box1.uri, 4);
+        assertThat(answersA.values()).as("box 1 acknowledges everything").allMatch(TestWebhook.Answer::acknowledged);
+        Map<String, Long> inboundAtKillA = sql.statuses("inbound_event");
+        box1.kill();
+        note(notes, "kill (a): inbound_event " + inboundAtKillA);
+        assertThat(inboundAtKillA).as("kill (a) hit acknowledged but not yet normalised events").isEqualTo(Map.of("RECEIVED", 25L));
+
+        // ---- (b) deliveries in flight to the slow receiver ---------------------------------------------------------
+        Box box2 = box("2");
+        long storedAfterKillA = sql.count("SELECT COUNT(*) FROM inbound_event");
+        note(notes, "box 2 found " + storedAfterKillA + " of the 25 inbound events acknowledged by box 1");
+        List<TestWebhook> batchB = TestWebhook.stream(25);
+        record(phaseOf, all, batchB, "b");
+        Map<TestWebhook, TestWebhook.Answer> answersB = Ledger.sendAll(batchB, box2.uri, 4);
+        assertThat(answersB.values()).as("box 2 acknowledges everything").allMatch(TestWebhook.Answer::acknowledged);
+        Map<String, Long> deliveriesAtKillB = null;
+        Map<String, Long> inboundAtKillB = null;
+        List<String> inFlightAtKillB = List.of();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<String, Long> inbound = sql.statuses("inbound_event");
+            Map<String, Long> deliveries = sql.statuses("delivery");
+            if (deliveries.getOrDefault("PENDING", 0L) > 0 && deliveries.getOrDefault("DELIVERED", 0L) >= 5) {
+                // Received by the receiver 20..200 ms ago: its answer is still 100+ ms away when the box dies.
+                List<String> flying = receiver.inFlight(20, RECEIVER_DELAY_MS - 100);
+                if (!flying.isEmpty()) {
+                    box2.sigkill();
+                    deliveriesAtKillB = deliveries;
+                    inboundAtKillB = inbound;
+                    inFlightAtKillB = flying;
+                    break;
+                }
+            }
+            Box.sleep(5);
+        }
+        box2.kill();
+        note(notes, "kill (b): inbound_event " + inboundAtKillB + ", delivery " + deliveriesAtKillB + ", in flight " + inFlightAtKillB);
+        assertThat(deliveriesAtKillB).as("kill (b) hit while deliveries were PENDING and one was being served").isNotNull();
+        assertThat(deliveriesAtKillB.get("PENDING")).isPositive();
+        assertThat(inFlightAtKillB).isNotEmpty().doesNotContainNull();
+
+        // ---- (c) mid-stream -----------------------------------------------------------------------------------------
+        Box box3 = box("3");
+        List<TestWebhook> batchC = TestWebhook.stream(60);
+        record(phaseOf, all, batchC, "c");
+        Map<TestWebhook, TestWebhook.Answer> answersC = new ConcurrentHashMap<>();
+        ConcurrentLinkedQueue<TestWebhook> toSend = new ConcurrentLinkedQueue<>(batchC);
+        AtomicInteger acknowledgedC = new AtomicInteger();
+        ExecutorService senders = Executors.newFixedThreadPool(3);
+        for (int i = 0; i < 3; i++) {
+            senders.submit(() -> {
+                for (TestWebhook webhook; (webhook = toSend.poll()) != null; ) {
+                    TestWebhook.Answer answer = webhook.send(box3.uri);
+                    answersC.put(webhook, answer);
+                    if (answer.acknowledged()) {
+                        acknowledgedC.incrementAndGet();
+                    }
+                }
+            });
+        }
+        Ledger.await("15 acknowledgements from box 3", Duration.ofSeconds(60), () -> acknowledgedC.get() >= 15, answersC::toString);
+        box3.sigkill();
+        int acknowledgedAtKillC = acknowledgedC.get();
+        box3.kill();
+        senders.shutdown();
+        try {
+            assertThat(senders.awaitTermination(60, TimeUnit.SECONDS)).as("senders finished").isTrue();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        List<TestWebhook> unacknowledged = batchC.stream().filter(w -> !answersC.get(w).acknowledged()).toList();
+        note(notes, "kill (c): " + acknowledgedAtKillC + " acknowledged when killed, " + (batchC.size() - unacknowledged.size())
+                + " in all, " + unacknowledged.size() + " not acknowledged, e.g. "
+                + unacknowledged.stream().limit(3).map(w -> answersC.get(w).toString()).toList());
+        assertThat(acknowledgedAtKillC).as("kill (c) came after some acknowledgements").isGreaterThanOrEqualTo(15);
+        assertThat(unacknowledged).as("kill (c) came while webhooks were still being sent").isNotEmpty();
+
+        // ---- the last box: the provider retries what was not acknowledged, then everything completes -------------------
+        Box box4 = box("4");
+        Map<TestWebhook, TestWebhook.Answer> retries = Ledger.sendAll(unacknowledged, box4.uri, 3);
+        assertThat(retries.values()).as("box 4 acknowledges the retries").allMatch(TestWebhook.Answer::acknowledged);
+        note(notes, "retried " + retries.size() + " unacknowledged webhooks on box 4, "
+                + retries.values().stream().filter(TestWebhook.Answer::duplicate).count()
+                + " of them answered as duplicates (stored by box 3 before its answer was lost)");
+        int expected = all.size();
+        // Not a hard stop: whatever is missing or stuck, the checks below name it.
+        boolean quiet = Ledger.within(Duration.ofSeconds(60), () -> Ledger.quiet(sql));
+        note(notes, (quiet ? "all work done" : "work still left after 60 s") + ": inbound_event " + sql.statuses("inbound_event")
+                + ", delivery " + sql.statuses("delivery") + ", " + expected + " webhooks acknowledged in all");
+
+        // ---- what must hold -------------------------------------------------------------------------------------------
+        Map<String, List<Map<String, Object>>> inbound = Ledger.inboundByToken(sql, all);
+        List<SlowReceiver.Delivery> received = receiver.deliveries();
+        Map<String, List<SlowReceiver.Delivery>> receivedById = received.stream()
+                .collect(Collectors.groupingBy(d -> String.valueOf(d.webhookId())));
+        note(notes, "receiver got " + received.size() + " deliveries for " + receivedById.size() + " webhook-ids; redelivered: "
+                + receivedById.entrySet().stream().filter(e -> e.getValue().size() > 1)
+                        .map(e -> e.getKey() + " x" + e.getValue().size()).toList());
+
+        SoftAssertions soft = new SoftAssertions();
+        soft.assertThat(inbound.get(null)).as("inbound events holding none of the webhooks sent").isNull();
+        Set<String> eventIds = new java.util.HashSet<>();
+        for (TestWebhook webhook : all) {
+            List<Map<String, Object>> rows = inbound.get(webhook.token());
+            soft.assertThat(rows).as("inbound_event rows of %s webhook %s (sent in phase %s)", webhook.provider(), webhook.token(),
+                    phaseOf.get(webhook.token())).hasSize(1);
+            if (rows.size() == 1) {
+                soft.assertThat(rows.get(0).get("status")).as("status of inbound event of %s", webhook).isEqualTo("NORMALISED");
+                eventIds.add((String) rows.get(0).get("event_id"));
+            }
+        }
+        soft.assertThat(eventIds).as("distinct event ids").hasSize(all.size());
+        for (String eventId : eventIds) {
+            soft.assertThat(sql.count("SELECT COUNT(*) FROM canonical_event WHERE event_id = ?", eventId))
+                    .as("canonical_event rows of %s", eventId).isEqualTo(1);
+            soft.assertThat(sql.count("SELECT COUNT(*) FROM lab_event_feed WHERE event_id = ?", eventId))
+                    .as("lab_event_feed rows of %s", eventId).isEqualTo(1);
+            soft.assertThat(sql.rows("""
+                    SELECT d.sink, d.status FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq
+                    WHERE c.event_id = ? ORDER BY d.sink""", eventId))
+                    .as("deliveries of %s", eventId)
+                    .isEqualTo(List.of(Map.of("sink", "http", "status", "DELIVERED"), Map.of("sink", "jdbc", "status", "DELIVERED")));
+            soft.assertThat(receivedById.getOrDefault(eventId, List.of())).as("HTTP deliveries of %s", eventId)
+                    .anyMatch(d -> d.status() == 200);
+        }
+        soft.assertThat(sql.count("SELECT COUNT(*) FROM lab_event_feed")).as("lab_event_feed rows").isEqualTo(all.size());
+        soft.assertThat(sql.statuses("delivery")).as("delivery statuses (none DEAD or stuck)").isEqualTo(Map.of("DELIVERED", 2L * all.size()));
+        soft.assertThat(sql.statuses("inbound_event")).as("inbound statuses").isEqualTo(Map.of("NORMALISED", (long) all.size()));
+        soft.assertThat(received).as("every HTTP delivery is signed and carries its event's id as webhook-id")
+                .allMatch(d -> d.signatureValid() && d.webhookId() != null && d.webhookId().equals(d.eventId()));
+        soft.assertThat(receivedById.keySet()).as("webhook-ids the receiver got").isEqualTo(eventIds);
+        for (String flying : inFlightAtKillB) {
+            soft.assertThat(receivedById.getOrDefault(flying, List.of())).as("event %s, in flight at kill (b), delivered again", flying)
+                    .hasSizeGreaterThanOrEqualTo(2);
+        }
+        soft.assertAll();
+    }
+
+    private static void note(List<String> notes, String note) {
+        notes.add(note);
+        System.out.println("[CrashSafetyIT] " + note);
+    }
+
+    private static void record(Map<String, String> phaseOf, List<TestWebhook> all, List<TestWebhook> batch, String phase) {
+        batch.forEach(webhook -> phaseOf.put(webhook.token(), phase));
+        all.addAll(batch);
+    }
+}
