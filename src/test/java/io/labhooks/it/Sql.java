@@ -54,6 +54,15 @@ record Sql(String url, String user, String password) {
         return counts;
     }
 
+    /** {k -> n} of a query selecting a key column {@code k} and a count {@code n}. */
+    Map<String, Long> counts(String sql) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Map<String, Object> row : rows(sql)) {
+            counts.put(String.valueOf(row.get("k")), ((Number) row.get("n")).longValue());
+        }
+        return counts;
+    }
+
     void execute(String sql) {
         try (Connection connection = DriverManager.getConnection(url, user, password)) {
             connection.createStatement().execute(sql);
