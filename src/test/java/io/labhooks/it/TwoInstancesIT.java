@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * event must be stored once, normalised once and delivered exactly once per sink: once into lab_event_feed and
  * once to the HTTP receiver.
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class TwoInstancesIT {
 
     static final String URL = System.getenv().getOrDefault("LABHOOKS_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/test");
