@@ -46,3 +46,10 @@ ALTER TABLE canonical_event ADD COLUMN recorded_at TIMESTAMP WITH TIME ZONE;
 -- When the delivery was queued (or queued again by a replay): the backlog's age is measured from here.
 ALTER TABLE delivery ADD COLUMN queued_at TIMESTAMP WITH TIME ZONE;
 UPDATE delivery SET queued_at = next_attempt_at;
+-- Replayed deliveries yield to live ones, so a bulk replay never holds up a new result.
+ALTER TABLE delivery ADD COLUMN replayed BOOLEAN DEFAULT FALSE NOT NULL;
+-- One row per order key, locked by whatever records an event of the order or erases it, so that two boxes
+-- record one order's events one after the other (canonical order = commit order) and an erasure is not raced.
+CREATE TABLE order_lock (
+    order_key VARCHAR(400) NOT NULL PRIMARY KEY
+);

@@ -128,6 +128,11 @@ public class AdminController {
         return ResponseEntity.status(refused.status()).body(Map.of("error", refused.getMessage()));
     }
 
+    @ExceptionHandler(org.springframework.dao.DataAccessException.class)
+    ResponseEntity<Map<String, String>> databaseFailed(Exception e) {
+        return ResponseEntity.status(500).body(Map.of("error", "the database could not complete the request; nothing was changed"));
+    }
+
     @ExceptionHandler(org.springframework.web.bind.MissingServletRequestParameterException.class)
     ResponseEntity<Map<String, String>> missing(Exception e) {
         return ResponseEntity.badRequest().body(Map.of("error", e.getMessage()));

@@ -10,6 +10,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.labhooks.orderstate.OrderLocks;
+
 /**
  * Erases everything the box holds about one order, on request (e.g. a patient's erasure request): its order
  * state, canonical events, deliveries with their attempts, and the raw webhooks they came from, in one
@@ -22,12 +24,15 @@ public class OrderErasure {
 
     private final NamedParameterJdbcTemplate jdbc;
     private final TransactionTemplate transaction;
+    private final OrderLocks locks;
     private final AuditLog audit;
     private final Clock clock;
 
-    public OrderErasure(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, AuditLog audit, Clock clock) {
+    public OrderErasure(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, OrderLocks locks, AuditLog audit,
+                        Clock clock) {
         this.jdbc = jdbc;
         this.transaction = transaction;
+        this.locks = locks;
         this.audit = audit;
         this.clock = clock;
     }
@@ -35,6 +40,7 @@ public class OrderErasure {
     public Map<String, Object> erase(String orderKey, String actor) {
         return transaction.execute(tx -> {
             Map<String, Object> key = Map.of("key", orderKey, "now", OffsetDateTime.now(clock));
+            locks.lock(orderKey); // no event of the order is recorded while it is erased
             // Lock the order's deliveries first: an attempt in flight would otherwise finish on rows that are gone.
             List<Map<String, Object>> deliveries = jdbc.queryForList("""
                     SELECT id, claimed_until FROM delivery WHERE canonical_event_seq IN
@@ -73,6 +79,7 @@ public class OrderErasure {
             if (deliveries.isEmpty() && canonical == 0 && (Integer) erased.get("orderState") == 0) {
                 throw new AdminRequestException(404, "no order " + orderKey);
             }
+            locks.forget(orderKey);
             audit.record(actor, "erase-order", "order " + orderKey, erased.toString());
             return erased;
         });

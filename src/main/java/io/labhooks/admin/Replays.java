@@ -57,7 +57,7 @@ public class Replays {
             }
             jdbc.update("""
                     UPDATE delivery SET status = 'PENDING', attempts = 0, next_attempt_at = :now, queued_at = :now,
-                                        claimed_until = NULL, claimed_by = NULL
+                                        replayed = FALSE, claimed_until = NULL, claimed_by = NULL
                     WHERE id = :id""", Map.of("id", deliveryId, "now", now));
             audit.record(actor, "retry-delivery", "delivery " + deliveryId,
                     "sink " + row.get("sink") + ", was " + row.get("status") + " after " + row.get("attempts") + " attempt(s)");
@@ -70,6 +70,7 @@ public class Replays {
 
     /** Canonical events matching the filter are delivered to the sink again (or for the first time). */
     public Map<String, Object> redeliver(String sinkName, EventFilter filter, boolean dryRun, String actor) {
+        requireFilter(filter, dryRun);
         Sink sink = sinks.named(sinkName == null ? "" : sinkName).orElseThrow(() -> new AdminRequestException(400,
                 "sink must name an active sink: " + sinks.active().stream().map(Sink::name).toList()));
         return transaction.execute(tx -> {
@@ -92,6 +93,7 @@ public class Replays {
             if (dryRun) {
                 return result;
             }
+            int replayed = 0;
             for (Map<String, Object> event : replayable) {
                 Map<String, Object> parameters = new LinkedHashMap<>();
                 parameters.put("seq", event.get("seq"));
@@ -99,18 +101,21 @@ public class Replays {
                 parameters.put("order", event.get("order_key"));
                 parameters.put("now", now);
                 if (event.get("delivery_id") == null) {
-                    jdbc.update("""
-                            INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at)
-                            VALUES (:seq, :sink, :order, 'PENDING', :now, :now)""", parameters);
+                    replayed += jdbc.update("""
+                            INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, replayed)
+                            VALUES (:seq, :sink, :order, 'PENDING', :now, :now, TRUE)""", parameters);
                 } else {
-                    jdbc.update("""
+                    // The claim is checked again here: a poller may have started the delivery since it was read.
+                    replayed += jdbc.update("""
                             UPDATE delivery SET status = 'PENDING', attempts = 0, next_attempt_at = :now, queued_at = :now,
-                                                delivered_at = NULL,
-                                                claimed_until = NULL, claimed_by = NULL
-                            WHERE canonical_event_seq = :seq AND sink = :sink""", parameters);
+                                                delivered_at = NULL, replayed = TRUE, claimed_until = NULL, claimed_by = NULL
+                            WHERE canonical_event_seq = :seq AND sink = :sink
+                            AND (claimed_until IS NULL OR claimed_until < :now)""", parameters);
                 }
             }
-            audit.record(actor, "replay-redeliver", "sink " + sink.name(), filter.describe() + "; " + replayable.size() + " event(s)");
+            result.put("matched", replayed);
+            result.put("skippedInFlight", accepted.size() - replayed);
+            audit.record(actor, "replay-redeliver", "sink " + sink.name(), filter.describe() + "; " + replayed + " event(s)");
             return result;
         });
     }
@@ -121,6 +126,7 @@ public class Replays {
      * its own event id, superseding the previous one. Purged payloads and events still in the pipeline are skipped.
      */
     public Map<String, Object> remap(EventFilter filter, boolean dryRun, String actor) {
+        requireFilter(filter, dryRun);
         if (!dryRun) {
             mappings.reload(); // before any event is queued, so none of them is mapped with the old file
         }
@@ -145,16 +151,28 @@ public class Replays {
             if (dryRun || remappable.isEmpty()) {
                 return counts;
             }
+            int remapped = 0;
             for (int from = 0; from < remappable.size(); from += 1000) { // databases bound the parameters per statement
-                jdbc.update("""
+                // Checked again here: a poller or the retention purge may have got to a row since it was read.
+                remapped += jdbc.update("""
                         UPDATE inbound_event SET revision = CASE WHEN status = 'NORMALISED' THEN revision + 1 ELSE revision END,
                                status = 'RECEIVED', attempts = 0, next_attempt_at = NULL, last_error = NULL,
                                claimed_until = NULL, claimed_by = NULL
-                        WHERE id IN (:ids)""", Map.of("ids", remappable.subList(from, Math.min(from + 1000, remappable.size()))));
+                        WHERE id IN (:ids) AND status IN ('NORMALISED', 'FAILED') AND body_purged_at IS NULL
+                        AND (claimed_until IS NULL OR claimed_until < :now)""",
+                        Map.of("ids", remappable.subList(from, Math.min(from + 1000, remappable.size())), "now", now));
             }
-            audit.record(actor, "replay-remap", "inbound events", filter.describe() + "; " + remappable.size() + " event(s)");
+            counts.put("matched", remapped);
+            audit.record(actor, "replay-remap", "inbound events", filter.describe() + "; " + remapped + " event(s)");
             return counts;
         });
+    }
+
+    /** A replay of everything is almost never meant: it must be narrowed by at least one filter. */
+    private static void requireFilter(EventFilter filter, boolean dryRun) {
+        if (!dryRun && filter.isEmpty()) {
+            throw new AdminRequestException(400, "a replay needs at least one filter: provider, type, order, status, from or to");
+        }
     }
 
     private static boolean inFlight(Object claimedUntil, OffsetDateTime now) {

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.ingest.WebhookExchange;
@@ -49,23 +50,34 @@ public class DeliveryQueue {
                  WHERE earlier.sink = delivery.sink AND earlier.order_key = delivery.order_key
                  AND earlier.status = 'PENDING' AND earlier.canonical_event_seq < delivery.canonical_event_seq))""";
 
+    private static final String NO_OUTCOME = "every attempt ended without an outcome (the box stopped during each)";
+
     private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
     private final LeasedClaims claims;
     private final SinkCatalog sinks;
     private final Clock clock;
     private final MeterRegistry metrics;
 
-    public DeliveryQueue(JdbcTemplate jdbc, LeasedClaims claims, SinkCatalog sinks, Clock clock, MeterRegistry metrics) {
+    public DeliveryQueue(JdbcTemplate jdbc, TransactionTemplate transaction, LeasedClaims claims, SinkCatalog sinks,
+                         Clock clock, MeterRegistry metrics) {
         this.jdbc = jdbc;
+        this.transaction = transaction;
         this.claims = claims;
         this.sinks = sinks;
         this.clock = clock;
         this.metrics = metrics;
     }
 
-    /** The claimed deliveries to one sink, in canonical event order. */
+    /**
+     * The claimed deliveries to one sink: live events before replayed ones, then in canonical event order. A sink
+     * switched off on this box claims nothing, so its deliveries wait for a box where it is on.
+     */
     public List<Claim> claimDue(String sink) {
-        return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "canonical_event_seq, id");
+        if (sinks.named(sink).isEmpty()) {
+            return List.of();
+        }
+        return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "replayed, canonical_event_seq, id");
     }
 
     /**
@@ -92,14 +104,27 @@ public class DeliveryQueue {
         }, claim.id());
         exchange.setProperty(ATTEMPT, attempt.getAsInt());
         exchange.setProperty(STARTED_AT, OffsetDateTime.now(clock));
+        LabhooksProperties.Retry retry = sinks.named(exchange.getProperty(SINK, String.class)).map(Sink::retry).orElse(null);
+        if (retry != null && attempt.getAsInt() > retry.maxAttempts()) {
+            // Every attempt so far ended without an outcome (the box stopped during each): end it, visibly.
+            exchange.setProperty(CLAIM_HELD, false);
+            transaction.executeWithoutResult(tx -> {
+                finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", NO_OUTCOME));
+                recordAttempt(exchange, "DEAD", NO_OUTCOME, OffsetDateTime.now(clock));
+            });
+            LOG.error("Delivery {} is DEAD: {}", claim.id(), NO_OUTCOME);
+            return;
+        }
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(payload);
     }
 
     public void markDelivered(Exchange exchange) {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        finish(exchange, "status = 'DELIVERED', delivered_at = :now, last_error = NULL", Map.of("now", now));
-        recordAttempt(exchange, "DELIVERED", null, now);
+        transaction.executeWithoutResult(tx -> {
+            finish(exchange, "status = 'DELIVERED', delivered_at = :now, last_error = NULL", Map.of("now", now));
+            recordAttempt(exchange, "DELIVERED", null, now);
+        });
         metrics.counter("labhooks.deliveries", "sink", exchange.getProperty(SINK, String.class), "outcome", "delivered")
                 .increment();
     }
@@ -113,17 +138,22 @@ public class DeliveryQueue {
         boolean dead = retry == null || attempt >= retry.maxAttempts() || refusedForGood(failure);
         OffsetDateTime now = OffsetDateTime.now(clock);
         Object eventId = exchange.getProperty(WebhookExchange.EVENT_ID);
+        OffsetDateTime next = dead ? null : now.plus(backoff(retry, attempt));
+        transaction.executeWithoutResult(tx -> {
+            if (dead) {
+                finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", error));
+            } else {
+                finish(exchange, "next_attempt_at = :next, last_error = :error", Map.of("next", next, "error", error));
+            }
+            recordAttempt(exchange, dead ? "DEAD" : "FAILED", error, now);
+        });
         if (dead) {
-            finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", error));
             LOG.error("Delivery {} of event {} to sink {} is DEAD after {} attempt(s): {}",
                     exchange.getProperty(DELIVERY_ID), eventId, sinkName, attempt, error);
         } else {
-            OffsetDateTime next = now.plus(backoff(retry, attempt));
-            finish(exchange, "next_attempt_at = :next, last_error = :error", Map.of("next", next, "error", error));
             LOG.warn("Delivery {} of event {} to sink {} failed (attempt {}), next try at {}: {}",
                     exchange.getProperty(DELIVERY_ID), eventId, sinkName, attempt, next, error);
         }
-        recordAttempt(exchange, dead ? "DEAD" : "FAILED", error, now);
         metrics.counter("labhooks.deliveries", "sink", sinkName, "outcome", dead ? "dead" : "retry").increment();
     }
 

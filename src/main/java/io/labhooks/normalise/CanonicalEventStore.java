@@ -73,6 +73,15 @@ public class CanonicalEventStore {
                         VALUES (?, ?, ?, 'PENDING', ?, ?)""", seq, sink.name(), orderKey, now, now);
             }
         }
+        String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
+        if (superseded != null) {
+            // The corrected revision goes out instead of what it corrects, wherever that has not gone out yet.
+            jdbc.update("""
+                    UPDATE delivery SET status = 'SUPERSEDED', last_error = ?
+                    WHERE status IN ('PENDING', 'DEAD') AND (claimed_until IS NULL OR claimed_until < ?)
+                    AND canonical_event_seq IN (SELECT seq FROM canonical_event WHERE event_id = ?)""",
+                    "superseded by revision " + exchange.getProperty(InboundEventQueue.REVISION), now, superseded);
+        }
         inboundEvents.markNormalised(exchange);
     }
 }

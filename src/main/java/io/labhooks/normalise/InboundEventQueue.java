@@ -68,6 +68,14 @@ public class InboundEventQueue {
             return;
         }
         exchange.setProperty(ATTEMPT, attempt.getAsInt());
+        if (attempt.getAsInt() > settings.normaliseMaxAttempts()) {
+            // Every attempt so far ended without an outcome (the box stopped during each): keep it as FAILED.
+            exchange.setProperty(CLAIM_HELD, false);
+            claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error", Map.of("error",
+                    "every attempt ended without an outcome (the box stopped during each)"));
+            LOG.error("Inbound event {} kept as FAILED: every attempt ended without an outcome", id);
+            return;
+        }
         byte[] body = jdbc.queryForObject("""
                 SELECT provider, event_id, revision, provider_event_id, provider_event_type, mapping, body, received_at
                 FROM inbound_event WHERE id = ?""", (rs, row) -> {

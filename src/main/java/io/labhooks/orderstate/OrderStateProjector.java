@@ -27,15 +27,17 @@ public class OrderStateProjector {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
+    private final OrderLocks locks;
     private final Clock clock;
 
-    public OrderStateProjector(JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+    public OrderStateProjector(JdbcTemplate jdbc, ObjectMapper json, OrderLocks locks, Clock clock) {
         this.jdbc = jdbc;
         this.json = json;
+        this.locks = locks;
         this.clock = clock;
     }
 
-    record Stored(OrderStatus status, OffsetDateTime occurredAt, long version) {
+    record Stored(OrderStatus status, OffsetDateTime occurredAt, long version, String lastEventId) {
     }
 
     /** Runs in the transaction that records the canonical event. */
@@ -44,6 +46,9 @@ public class OrderStateProjector {
         ObjectNode order = event.with("order");
         String orderKey = OrderKeys.of(event);
         exchange.setProperty(ORDER_KEY, orderKey);
+        if (orderKey != null) {
+            locks.lock(orderKey);
+        }
         JsonNode statusNode = order.get("status");
         if (orderKey == null || statusNode == null || statusNode.isNull()) {
             return;
@@ -51,8 +56,9 @@ public class OrderStateProjector {
         OrderStatus incoming = OrderStatus.valueOf(statusNode.asText());
         OffsetDateTime occurredAt = OffsetDateTime.parse(event.path("occurredAt").asText());
         List<Stored> rows = jdbc.query(
-                "SELECT status, status_occurred_at, version FROM order_state WHERE order_key = ? FOR UPDATE",
-                (rs, n) -> new Stored(OrderStatus.valueOf(rs.getString(1)), rs.getObject(2, OffsetDateTime.class), rs.getLong(3)),
+                "SELECT status, status_occurred_at, version, last_event_id FROM order_state WHERE order_key = ? FOR UPDATE",
+                (rs, n) -> new Stored(OrderStatus.valueOf(rs.getString(1)), rs.getObject(2, OffsetDateTime.class), rs.getLong(3),
+                        rs.getString(4)),
                 orderKey);
         String eventId = event.path("eventId").asText();
         if (rows.isEmpty()) {
@@ -64,7 +70,11 @@ public class OrderStateProjector {
                     incoming.name(), incoming.rank(), occurredAt, eventId, OffsetDateTime.now(clock));
         } else {
             Stored stored = rows.get(0);
-            Decision decision = decide(stored, incoming, event.path("type").asText(), occurredAt);
+            // A corrected revision of the very event that set the order's state replaces it, even backwards: the
+            // state was only ever that far because of the mapping bug the revision fixes.
+            boolean correctsCurrentState = stored.lastEventId().equals(event.path("supersedesEventId").asText(null));
+            Decision decision = correctsCurrentState ? Decision.APPLY
+                    : decide(stored, incoming, event.path("type").asText(), occurredAt);
             if (decision == Decision.APPLY) {
                 jdbc.update("""
                         UPDATE order_state SET status = ?, status_rank = ?, status_occurred_at = ?, last_event_id = ?,

@@ -34,13 +34,20 @@ public class RawPayloadRetention {
         this.metrics = metrics;
     }
 
-    /** Number of payloads purged. */
+    /** Number of payloads purged. In batches, each its own transaction, so no sweep locks many rows at once. */
     public int purge() {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        int purged = jdbc.update("""
-                UPDATE inbound_event SET body = ?, body_purged_at = ?
-                WHERE status = 'NORMALISED' AND body_purged_at IS NULL AND received_at < ?""",
-                new byte[0], now, now.minusDays(settings.rawPayloadDays()));
+        int purged = 0;
+        int batch;
+        do {
+            batch = jdbc.update("""
+                    UPDATE inbound_event SET body = ?, body_purged_at = ?
+                    WHERE id IN (SELECT id FROM inbound_event
+                                 WHERE status = 'NORMALISED' AND body_purged_at IS NULL AND received_at < ?
+                                 ORDER BY id FETCH FIRST 500 ROWS ONLY)""",
+                    new byte[0], now, now.minusDays(settings.rawPayloadDays()));
+            purged += batch;
+        } while (batch > 0);
         if (purged > 0) {
             LOG.info("Purged the raw payloads of {} webhook(s) received more than {} days ago", purged, settings.rawPayloadDays());
             metrics.counter("labhooks.retention.purged").increment(purged);

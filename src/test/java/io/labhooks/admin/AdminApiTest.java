@@ -26,6 +26,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -101,6 +102,13 @@ abstract class AdminApiTest {
     void setUp() {
         signer = new ProviderSigner(URI.create("http://127.0.0.1:" + port));
         receiver.stubFor(post(urlEqualTo("/labhooks")).willReturn(aResponse().withStatus(200)));
+    }
+
+    /** Every test starts from the broken acme mapping, whatever the one before it did to the file. */
+    @AfterEach
+    void restoreTheBrokenMapping() throws Exception {
+        Files.writeString(INSTALLATION.mappings().resolve("acme.jsonata"), BROKEN_ACME_MAPPING);
+        postJson("/admin/replays", "{\"action\":\"remap\",\"provider\":\"nobody\",\"dryRun\":false}"); // reloads mapping files
     }
 
     @Test
@@ -231,8 +239,49 @@ abstract class AdminApiTest {
         assertThat(revision.path("supersedesEventId").asText()).isEqualTo(firstEventId);
         await().atMost(Duration.ofSeconds(15)).until(() -> receivedCount(revisions.get(1)), n -> n == 1);
         assertThat(get("/admin/audit").toString()).contains("replay-remap");
-        Files.writeString(INSTALLATION.mappings().resolve("acme.jsonata"), BROKEN_ACME_MAPPING);
+    }
+
+    @Test
+    void aCorrectingRevisionMovesTheOrderBackAndReplacesTheWrongEventWhereItHasNotGoneOut() throws Exception {
+        String buggy = read(ACME.resolve("acme.jsonata")).replace(
+                "\"order.opened\":   {\"type\": \"ORDER_CREATED\",  \"status\": \"CREATED\"}",
+                "\"order.opened\":   {\"type\": \"RESULTS_READY\",  \"status\": \"RESULTS_READY\"}");
+        assertThat(buggy).contains("\"order.opened\":   {\"type\": \"RESULTS_READY\"");
+        Files.writeString(INSTALLATION.mappings().resolve("acme.jsonata"), buggy);
         postJson("/admin/replays", "{\"action\":\"remap\",\"provider\":\"nobody\",\"dryRun\":false}"); // reloads mapping files
+        String id = "acme-" + UUID.randomUUID();
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(503)));
+        assertThat(send(acme(id, "order.opened")).statusCode()).isEqualTo(202);
+        String orderKey = "acme|ACME-" + id;
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> get("/admin/orders/" + encode(orderKey))
+                .path("state").path("status").asText(), "RESULTS_READY"::equals);
+        String wrongEventId = eventIdsOf(id).get(0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> get("/admin/events/" + wrongEventId).path("deliveries").toString()
+                .contains("HTTP 503 from the receiver"));
+
+        Files.copy(ACME.resolve("acme.jsonata"), INSTALLATION.mappings().resolve("acme.jsonata"), StandardCopyOption.REPLACE_EXISTING);
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(id)).atPriority(1)
+                .willReturn(aResponse().withStatus(200)));
+        postJson("/admin/replays", "{\"action\":\"remap\",\"order\":\"" + orderKey + "\",\"dryRun\":false}");
+
+        List<String> revisions = await().atMost(Duration.ofSeconds(15)).until(() -> eventIdsOf(id), l -> l.size() == 2);
+        JsonNode corrected = get("/admin/events/" + revisions.get(1));
+        assertThat(corrected.path("event").path("type").asText()).isEqualTo("ORDER_CREATED");
+        assertThat(corrected.path("event").path("order").path("status").asText()).isEqualTo("CREATED");
+        assertThat(corrected.path("event").path("outOfOrder").asBoolean()).isFalse();
+        assertThat(get("/admin/orders/" + encode(orderKey)).path("state").path("status").asText()).isEqualTo("CREATED");
+        await().atMost(Duration.ofSeconds(15)).until(() -> receivedCount(revisions.get(1)), n -> n == 1);
+        assertThat(get("/admin/events/" + wrongEventId).path("deliveries").toString())
+                .contains("\"sink\":\"http\",\"status\":\"SUPERSEDED\"");
+        assertThat(receivedCount(wrongEventId)).as("the wrong event never went out").isZero();
+    }
+
+    @Test
+    void aReplayOfEverythingIsRefusedUnlessNarrowedButMayBeCounted() throws Exception {
+        assertThat(postJsonStatus("/admin/replays", "{\"action\":\"remap\",\"dryRun\":false}")).isEqualTo(400);
+        assertThat(postJsonStatus("/admin/replays", "{\"action\":\"redeliver\",\"sink\":\"http\",\"dryRun\":false}")).isEqualTo(400);
+        assertThat(postJson("/admin/replays", "{\"action\":\"redeliver\",\"sink\":\"http\"}").path("dryRun").asBoolean()).isTrue();
     }
 
     @Test

@@ -17,7 +17,7 @@ class OrderStateProjectorTest {
     static final OffsetDateTime LATER = T0.plusHours(1);
 
     static OrderStateProjector.Decision decide(OrderStatus stored, OrderStatus incoming, String type, OffsetDateTime at) {
-        return OrderStateProjector.decide(new OrderStateProjector.Stored(stored, T0, 1), incoming, type, at);
+        return OrderStateProjector.decide(new OrderStateProjector.Stored(stored, T0, 1, "an-earlier-event"), incoming, type, at);
     }
 
     @Test
