@@ -64,6 +64,7 @@ public final class Bench {
         double e2eJdbc = Double.NaN;
         double e2eHttp = Double.NaN;
         double drainSeconds = Double.NaN;
+        double drainRate = Double.NaN;
         long rssMb;
         double startupSeconds;
         long acked;
@@ -75,6 +76,9 @@ public final class Bench {
         long badSignatures;
         String notes = "";
     }
+
+    /** The JVM settings of every box, baseline included; with MALLOC_ARENA_MAX=2 in its environment. */
+    static final String DEFAULT_JVM = "-Xmx320m -Xss512k -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m";
 
     // settings
     private final Path project;
@@ -92,7 +96,7 @@ public final class Bench {
     Bench(Map<String, String> options) throws IOException {
         project = Path.of(options.getOrDefault("project", ".")).toAbsolutePath().normalize();
         jar = project.resolve(options.getOrDefault("jar", "target/labhooks-0.1.0-SNAPSHOT.jar"));
-        jvmOptions = List.of(options.getOrDefault("jvm", "-Xmx256m").trim().split("\\s+"));
+        jvmOptions = List.of(options.getOrDefault("jvm", DEFAULT_JVM).trim().split("\\s+"));
         seconds = Double.parseDouble(options.getOrDefault("seconds", "20"));
         warmupSeconds = Double.parseDouble(options.getOrDefault("warmup", "10"));
         connections = Integer.parseInt(options.getOrDefault("connections", "32"));
@@ -109,7 +113,7 @@ public final class Bench {
         for (String arg : args) {
             if (!arg.startsWith("--") || !arg.contains("=")) {
                 System.err.println("usage: Bench [--scenarios=baseline,single,mixed,burst,duplicates,postgres] [--seconds=20]"
-                        + " [--warmup=10] [--connections=32] [--rate=500] [--jvm='-Xmx256m'] [--jfr=dir] [--project=.]");
+                        + " [--warmup=10] [--connections=32] [--rate=500] [--jvm='<flags>'] [--jfr=dir] [--project=.]");
                 System.exit(2);
             }
             options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
@@ -218,13 +222,17 @@ public final class Bench {
                 System.out.println("  " + max);
                 row.ackPerSecond = max.perSecond();
                 row.errors += max.errors();
+                long loadEnd = System.nanoTime();
+                long backlog = traffic.acknowledged().cardinality() - feed.count();
                 long[] arrived = drain(traffic, feed, receiver, 300);
+                row.drainRate = backlog * 1e9 / Math.max(1, arrived[0] - loadEnd);
                 int events = traffic.acknowledged().cardinality() - before;
                 row.e2eJdbc = events * 1e9 / (arrived[0] - start);
                 row.e2eHttp = events * 1e9 / (arrived[1] - start);
                 row.drainSeconds = (Math.max(arrived[0], arrived[1]) - start - max.nanos()) / 1e9;
                 System.out.printf(Locale.ROOT, "  end to end: %d events, lab_event_feed %.0f/s, HTTP sink %.0f/s, last one"
-                        + " %.1f s after the load stopped%n", events, row.e2eJdbc, row.e2eHttp, row.drainSeconds);
+                        + " %.1f s after the load stopped; the %d left then went into lab_event_feed at %.0f/s%n", events,
+                        row.e2eJdbc, row.e2eHttp, row.drainSeconds, backlog, row.drainRate);
 
                 // latency at a fixed rate (open loop)
                 List<Phase> phases = scenario.burst()
@@ -324,7 +332,8 @@ public final class Bench {
             sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.1f / %.1f / %.1f (%s) | %s | %s | %d | %.1f | %s | %s |%n",
                     r.scenario, r.ackPerSecond, r.ratio, r.p50, r.p99, r.p999, r.latencyAt,
                     Double.isNaN(r.e2eJdbc) ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", r.e2eJdbc, r.e2eHttp),
-                    Double.isNaN(r.drainSeconds) ? "-" : String.format(Locale.ROOT, "%.1f s", r.drainSeconds),
+                    Double.isNaN(r.drainSeconds) ? "-" : String.format(Locale.ROOT, "%.1f s (backlog at %.0f/s)",
+                            r.drainSeconds, r.drainRate),
                     r.rssMb, r.startupSeconds,
                     r.scenario.equals("baseline") ? "-" : Long.toString(r.acked),
                     r.scenario.equals("baseline") ? "-" : (r.lostJdbc + " / " + r.lostHttp
@@ -366,9 +375,17 @@ public final class Bench {
             for (String[] pair : Webhooks.environment()) {
                 builder.environment().put(pair[0], pair[1]);
             }
+            // glibc's per-thread malloc arenas add tens of MB of RSS to a JVM with many threads and give little back
+            builder.environment().put("MALLOC_ARENA_MAX", "2");
             builder.environment().putAll(env);
             long start = System.nanoTime();
             Process process = builder.start();
+            // a benchmark stopped half way (Ctrl-C) must not leave its box running
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (process.isAlive()) {
+                    process.destroyForcibly();
+                }
+            }));
             // startup: process start -> first webhook acknowledged
             long deadline = start + 120_000_000_000L;
             while (System.nanoTime() < deadline) {
