@@ -31,9 +31,9 @@ import io.labhooks.normalise.CanonicalEvents;
 import io.labhooks.normalise.MappingFiles;
 
 /**
- * Golden tests for every provider mapping: each mappings/tests/<provider>/<case>.input.json goes through the same
- * camel-jsonata endpoint the box uses, must equal <case>.expected.json, and, completed with the pipeline's fields,
- * must be a valid canonical event.
+ * Golden tests for every provider mapping: each mappings/tests/<provider>/<case>.input.json goes through the
+ * camel-jsonata endpoint (as an integrator's jsonata: call would) and through the box's own MappingFiles, must equal
+ * <case>.expected.json either way, and, completed with the pipeline's fields, must be a valid canonical event.
  */
 class MappingGoldenTest {
 
