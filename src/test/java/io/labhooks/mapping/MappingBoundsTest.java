@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.normalise.MappingBounds;
+import io.labhooks.normalise.MappingFiles;
 
 /** A runaway mapping fails quickly instead of holding the normaliser. */
 class MappingBoundsTest {
@@ -34,6 +35,22 @@ class MappingBoundsTest {
                     "{}", String.class))
                     .isInstanceOf(CamelExecutionException.class)
                     .rootCause().hasMessageContaining("Expression evaluation timeout");
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void theNormalisersOwnMappingPathIsBoundedToo() throws Exception {
+        LabhooksProperties properties = new LabhooksProperties("routes", "mappings", null,
+                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null);
+        try (CamelContext camel = new DefaultCamelContext()) {
+            MappingFiles mappings = new MappingFiles(camel, java.nio.file.Path.of("src/test/resources"),
+                    new MappingBounds(properties));
+            Instant start = Instant.now();
+            assertThatThrownBy(() -> mappings.apply(java.nio.file.Path.of("src/test/resources/runaway/runaway.jsonata"),
+                    "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .hasMessageContaining("Expression evaluation timeout");
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
         }
     }

@@ -1,0 +1,474 @@
+package io.labhooks.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.labhooks.bench.LoadGenerator.Phase;
+import io.labhooks.bench.LoadGenerator.Result;
+import io.labhooks.bench.LoadGenerator.Traffic;
+
+/**
+ * The full benchmark (bench/run): for each scenario, starts the packaged box as its own JVM on a fresh database,
+ * drives it over loopback, waits for every acknowledged webhook to reach lab_event_feed and the HTTP sink, and
+ * prints one table. The bare-route baseline runs first in the same JVM settings with the same load generator, and
+ * every throughput is also given as a ratio of it. Exits 1 if any acknowledged event was lost or a target missed
+ * is not just a figure but a loss; figures alone never fail the run.
+ */
+public final class Bench {
+
+    record Scenario(String name, String title, List<String> providers, double duplicates, boolean postgres,
+                    boolean burst) {
+    }
+
+    static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
+
+    static {
+        add(new Scenario("single", "one provider (lola), steady", List.of("lola"), 0, false, false));
+        add(new Scenario("mixed", "all five providers mixed", Webhooks.PROVIDERS, 0, false, false));
+        add(new Scenario("burst", "all five, 10x burst (100/s -> 1000/s for 5 s)", Webhooks.PROVIDERS, 0, false, true));
+        add(new Scenario("duplicates", "all five, 10% resent duplicates", Webhooks.PROVIDERS, 0.10, false, false));
+        add(new Scenario("postgres", "all five mixed, PostgreSQL", Webhooks.PROVIDERS, 0, true, false));
+    }
+
+    private static void add(Scenario s) {
+        SCENARIOS.put(s.name(), s);
+    }
+
+    /** One row of the table. */
+    static final class Row {
+        String scenario;
+        String title;
+        double ackPerSecond;
+        double ratio = Double.NaN;
+        double p50 = Double.NaN;
+        double p99 = Double.NaN;
+        double p999 = Double.NaN;
+        String latencyAt = "";
+        double e2eJdbc = Double.NaN;
+        double e2eHttp = Double.NaN;
+        double drainSeconds = Double.NaN;
+        double drainRate = Double.NaN;
+        long rssMb;
+        double startupSeconds;
+        long acked;
+        long lostJdbc;
+        long lostHttp;
+        long errors;
+        long resends;
+        long httpPosts;
+        long badSignatures;
+        String notes = "";
+    }
+
+    /** The JVM settings of every box, baseline included; with MALLOC_ARENA_MAX=2 in its environment. */
+    static final String DEFAULT_JVM = "-Xmx320m -Xss512k -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m";
+
+    // settings
+    private final Path project;
+    private final Path jar;
+    private final List<String> jvmOptions;
+    private final double seconds;
+    private final double warmupSeconds;
+    private final int connections;
+    private final double rate;
+    private final String pgUrl;
+    private final String pgUser;
+    private final Path jfrDir;
+    private final Path workDir;
+
+    Bench(Map<String, String> options) throws IOException {
+        project = Path.of(options.getOrDefault("project", ".")).toAbsolutePath().normalize();
+        jar = project.resolve(options.getOrDefault("jar", "target/labhooks-0.1.0-SNAPSHOT.jar"));
+        jvmOptions = List.of(options.getOrDefault("jvm", DEFAULT_JVM).trim().split("\\s+"));
+        seconds = Double.parseDouble(options.getOrDefault("seconds", "20"));
+        warmupSeconds = Double.parseDouble(options.getOrDefault("warmup", "10"));
+        connections = Integer.parseInt(options.getOrDefault("connections", "32"));
+        rate = Double.parseDouble(options.getOrDefault("rate", "500"));
+        pgUrl = options.getOrDefault("pg-url", "jdbc:postgresql://127.0.0.1:5432/test");
+        pgUser = options.getOrDefault("pg-user", "postgres");
+        jfrDir = options.containsKey("jfr") ? Path.of(options.get("jfr")).toAbsolutePath() : null;
+        workDir = project.resolve("bench/target/work");
+        Files.createDirectories(workDir);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                System.err.println("usage: Bench [--scenarios=baseline,single,mixed,burst,duplicates,postgres] [--seconds=20]"
+                        + " [--warmup=10] [--connections=32] [--rate=500] [--jvm='<flags>'] [--jfr=dir] [--project=.]");
+                System.exit(2);
+            }
+            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        }
+        List<String> names = List.of(options.getOrDefault("scenarios", "single,mixed,burst,duplicates,postgres").split(","));
+        Bench bench = new Bench(options);
+        System.out.printf(Locale.ROOT, "labhooks benchmark: %s%n  jvm %s, %d connections closed loop for %.0f s (after %.0f s"
+                        + " warm-up), open loop at %.0f/s for %.0f s%n", bench.jar.getFileName(), bench.jvmOptions,
+                bench.connections, bench.seconds, bench.warmupSeconds, bench.rate, bench.seconds);
+        Row baseline = bench.baseline();
+        List<Row> rows = new ArrayList<>();
+        rows.add(baseline);
+        for (String name : names) {
+            Scenario scenario = SCENARIOS.get(name.trim());
+            if (scenario == null) {
+                continue;
+            }
+            Row row = bench.run(scenario);
+            row.ratio = row.ackPerSecond / baseline.ackPerSecond;
+            rows.add(row);
+        }
+        String table = table(rows);
+        System.out.println();
+        System.out.println(table);
+        Path out = bench.project.resolve("bench/target/results-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".md");
+        Files.writeString(out, table);
+        System.out.println("(also written to " + bench.project.relativize(out) + ")");
+        boolean lost = rows.stream().anyMatch(r -> r.lostJdbc > 0 || r.lostHttp > 0 || r.badSignatures > 0);
+        if (lost) {
+            System.out.println("FAILED: acknowledged events were lost (see the lost columns)");
+            System.exit(1);
+        }
+        System.out.println("OK: every acknowledged event reached lab_event_feed and the HTTP sink");
+    }
+
+    /** The bare platform-http route (bench/baseline-routes), same jar, same JVM flags, same load. */
+    Row baseline() throws Exception {
+        System.out.println("\n== baseline: bare platform-http route answering 202");
+        Webhooks webhooks = new Webhooks(project.resolve("mappings"), runId());
+        Traffic traffic = new Traffic(webhooks, List.of("lola"), 0);
+        Row row = new Row();
+        row.scenario = "baseline";
+        row.title = "bare platform-http route, 202, nothing done";
+        Map<String, String> env = new HashMap<>();
+        env.put("LABHOOKS_ROUTES_DIR", "bench/baseline-routes");
+        env.put("LABHOOKS_DB_URL", "jdbc:h2:mem:baseline");
+        env.put("LABHOOKS_JDBC_SINK_ENABLED", "false");
+        try (Box box = Box.start(this, "baseline", env, traffic)) {
+            row.startupSeconds = box.startupSeconds;
+            LoadGenerator load = new LoadGenerator("127.0.0.1", box.port);
+            System.out.println("  " + load.closedLoop("warm-up", traffic, connections, warmupSeconds, Long.MAX_VALUE));
+            Result max = load.closedLoop("closed loop", traffic, connections, seconds, Long.MAX_VALUE);
+            System.out.println("  " + max);
+            row.ackPerSecond = max.perSecond();
+            row.errors += max.errors();
+            Result open = load.openLoop(traffic, connections, List.of(new Phase("open loop", rate, seconds))).get(0);
+            System.out.println("  " + open);
+            latency(row, open, rate);
+            row.errors += open.errors();
+            row.rssMb = box.peakRssMb();
+        }
+        row.ratio = 1.0;
+        return row;
+    }
+
+    Row run(Scenario scenario) throws Exception {
+        System.out.println("\n== " + scenario.name() + ": " + scenario.title());
+        String run = runId();
+        Webhooks webhooks = new Webhooks(project.resolve("mappings"), run);
+        Traffic traffic = new Traffic(webhooks, scenario.providers(), scenario.duplicates());
+        Row row = new Row();
+        row.scenario = scenario.name();
+        row.title = scenario.title();
+        Map<String, String> env = new HashMap<>();
+        String dbUrl;
+        String dbUser;
+        String schema = null;
+        List<String> args = new ArrayList<>();
+        if (scenario.postgres()) {
+            schema = "labhooks_bench_" + run;
+            dbUrl = pgUrl + (pgUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+            dbUser = pgUser;
+            args.add("--spring.flyway.schemas=" + schema);
+            args.add("--spring.flyway.create-schemas=true");
+            env.put("LABHOOKS_DB_USERNAME", pgUser);
+        } else {
+            Path dir = Files.createTempDirectory(workDir, "h2-" + run + "-");
+            dbUrl = "jdbc:h2:file:" + dir.resolve("labhooks") + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE";
+            dbUser = "sa";
+        }
+        env.put("LABHOOKS_DB_URL", dbUrl);
+        try (SinkReceiver receiver = new SinkReceiver(webhooks)) {
+            env.put("LABHOOKS_HTTP_SINK_URL", receiver.url());
+            try (Box box = Box.start(this, scenario.name(), env, traffic, args.toArray(String[]::new));
+                 Feed feed = new Feed(dbUrl, dbUser, webhooks)) {
+                row.startupSeconds = box.startupSeconds;
+                LoadGenerator load = new LoadGenerator("127.0.0.1", box.port);
+                System.out.println("  " + load.closedLoop("warm-up", traffic, connections, warmupSeconds, Long.MAX_VALUE));
+                drain(traffic, feed, receiver, 180);
+
+                // most the box acknowledges, then how fast that backlog reaches the sinks
+                int before = traffic.acknowledged().cardinality();
+                long start = System.nanoTime();
+                Result max = load.closedLoop("closed loop", traffic, connections, seconds, Long.MAX_VALUE);
+                System.out.println("  " + max);
+                row.ackPerSecond = max.perSecond();
+                row.errors += max.errors();
+                long loadEnd = System.nanoTime();
+                long backlog = traffic.acknowledged().cardinality() - feed.count();
+                long[] arrived = drain(traffic, feed, receiver, 300);
+                row.drainRate = backlog * 1e9 / Math.max(1, arrived[0] - loadEnd);
+                int events = traffic.acknowledged().cardinality() - before;
+                row.e2eJdbc = events * 1e9 / (arrived[0] - start);
+                row.e2eHttp = events * 1e9 / (arrived[1] - start);
+                row.drainSeconds = (Math.max(arrived[0], arrived[1]) - start - max.nanos()) / 1e9;
+                System.out.printf(Locale.ROOT, "  end to end: %d events, lab_event_feed %.0f/s, HTTP sink %.0f/s, last one"
+                        + " %.1f s after the load stopped; the %d left then went into lab_event_feed at %.0f/s%n", events,
+                        row.e2eJdbc, row.e2eHttp, row.drainSeconds, backlog, row.drainRate);
+
+                // latency at a fixed rate (open loop)
+                List<Phase> phases = scenario.burst()
+                        ? List.of(new Phase("steady 100/s", 100, 10), new Phase("burst 1000/s", 1000, 5),
+                        new Phase("after 100/s", 100, 10))
+                        : List.of(new Phase("open loop " + (int) rate + "/s", rate, seconds));
+                List<Result> open = load.openLoop(traffic, connections, phases);
+                for (Result r : open) {
+                    System.out.println("  " + r);
+                    row.errors += r.errors();
+                }
+                if (scenario.burst()) {
+                    latency(row, open.get(1), 1000);
+                } else {
+                    latency(row, open.get(0), rate);
+                }
+                drain(traffic, feed, receiver, 300);
+
+                // nothing lost: every acknowledged token is in lab_event_feed and reached the HTTP sink
+                BitSet acked = traffic.acknowledged();
+                BitSet inFeed = feed.tokens();
+                BitSet inHttp = receiver.tokens();
+                row.acked = acked.cardinality();
+                row.lostJdbc = missing(acked, inFeed);
+                row.lostHttp = missing(acked, inHttp);
+                row.resends = traffic.resends();
+                row.httpPosts = receiver.posts();
+                row.badSignatures = receiver.badSignatures();
+                long feedRows = feed.count();
+                System.out.printf("  verified: %d events acknowledged (%d resends among the requests), %d rows in"
+                                + " lab_event_feed, %d distinct on the HTTP sink (%d posts, %d bad signatures); lost: %d"
+                                + " JDBC, %d HTTP%n", row.acked, row.resends, feedRows, receiver.distinctEvents(),
+                        row.httpPosts, row.badSignatures, row.lostJdbc, row.lostHttp);
+                if (feedRows != row.acked) {
+                    row.notes = feedRows + " feed rows for " + row.acked + " events";
+                }
+                row.rssMb = box.peakRssMb();
+            }
+        } finally {
+            if (schema != null) {
+                try (Connection c = DriverManager.getConnection(pgUrl, pgUser, "");
+                     Statement s = c.createStatement()) {
+                    s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
+            }
+        }
+        return row;
+    }
+
+    private static void latency(Row row, Result r, double at) {
+        row.p50 = r.percentileMillis(50);
+        row.p99 = r.percentileMillis(99);
+        row.p999 = r.percentileMillis(99.9);
+        row.latencyAt = String.format(Locale.ROOT, "%.0f/s", at);
+    }
+
+    private static long missing(BitSet expected, BitSet found) {
+        BitSet lost = (BitSet) expected.clone();
+        lost.andNot(found);
+        return lost.cardinality();
+    }
+
+    /**
+     * Waits until every acknowledged event is in lab_event_feed and at the HTTP sink; the nanoTime each got there
+     * (JDBC: first poll that saw it, 50 ms resolution; HTTP: the last arrival). Gives up after {@code timeout} s.
+     */
+    private static long[] drain(Traffic traffic, Feed feed, SinkReceiver receiver, int timeout) throws Exception {
+        int expected = traffic.acknowledged().cardinality();
+        long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+        long jdbcAt = 0;
+        while (System.nanoTime() < deadline) {
+            if (jdbcAt == 0 && feed.count() >= expected) {
+                jdbcAt = System.nanoTime();
+            }
+            if (jdbcAt != 0 && receiver.tokens().cardinality() >= expected) {
+                return new long[] {jdbcAt, receiver.lastArrivalNanos()};
+            }
+            Thread.sleep(50);
+        }
+        System.out.printf("  gave up waiting after %d s: %d events acknowledged, %d in lab_event_feed, %d at the HTTP sink%n",
+                timeout, expected, feed.count(), receiver.tokens().cardinality());
+        long now = System.nanoTime();
+        return new long[] {jdbcAt == 0 ? now : jdbcAt, now};
+    }
+
+    private static String runId() {
+        return String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+    }
+
+    static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| scenario | acked webhooks/s (closed loop) | ratio to baseline | ack p50 / p99 / p99.9 ms (at rate) |"
+                + " end to end events/s: lab_event_feed / HTTP sink | drained after load | peak RSS MB | startup s |"
+                + " acked events | lost JDBC / HTTP |\n");
+        sb.append("|---|---:|---:|---|---|---:|---:|---:|---:|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.1f / %.1f / %.1f (%s) | %s | %s | %d | %.1f | %s | %s |%n",
+                    r.scenario, r.ackPerSecond, r.ratio, r.p50, r.p99, r.p999, r.latencyAt,
+                    Double.isNaN(r.e2eJdbc) ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", r.e2eJdbc, r.e2eHttp),
+                    Double.isNaN(r.drainSeconds) ? "-" : String.format(Locale.ROOT, "%.1f s (backlog at %.0f/s)",
+                            r.drainSeconds, r.drainRate),
+                    r.rssMb, r.startupSeconds,
+                    r.scenario.equals("baseline") ? "-" : Long.toString(r.acked),
+                    r.scenario.equals("baseline") ? "-" : (r.lostJdbc + " / " + r.lostHttp
+                            + (r.errors > 0 ? " (" + r.errors + " non-2xx)" : "") + (r.notes.isEmpty() ? "" : "; " + r.notes))));
+        }
+        return sb.toString();
+    }
+
+    /** The packaged box as a child JVM, on a free port. */
+    static final class Box implements AutoCloseable {
+        final Process process;
+        final int port;
+        final double startupSeconds;
+
+        private Box(Process process, int port, double startupSeconds) {
+            this.process = process;
+            this.port = port;
+            this.startupSeconds = startupSeconds;
+        }
+
+        static Box start(Bench bench, String name, Map<String, String> env, Traffic traffic, String... args)
+                throws Exception {
+            int port = freePort();
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(bench.jvmOptions);
+            if (bench.jfrDir != null) {
+                Files.createDirectories(bench.jfrDir);
+                command.add("-XX:StartFlightRecording=settings=profile,filename="
+                        + bench.jfrDir.resolve(name + ".jfr") + ",dumponexit=true");
+            }
+            command.add("-jar");
+            command.add(bench.jar.toString());
+            command.add("--server.port=" + port);
+            command.addAll(List.of(args));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(bench.project.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(bench.workDir.resolve(name + ".log").toFile());
+            for (String[] pair : Webhooks.environment()) {
+                builder.environment().put(pair[0], pair[1]);
+            }
+            // glibc's per-thread malloc arenas add tens of MB of RSS to a JVM with many threads and give little back
+            builder.environment().put("MALLOC_ARENA_MAX", "2");
+            builder.environment().putAll(env);
+            long start = System.nanoTime();
+            Process process = builder.start();
+            // a benchmark stopped half way (Ctrl-C) must not leave its box running
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (process.isAlive()) {
+                    process.destroyForcibly();
+                }
+            }));
+            // startup: process start -> first webhook acknowledged
+            long deadline = start + 120_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(name + " box exited at startup; see bench/target/work/" + name + ".log");
+                }
+                try (LoadGenerator.Connection c = new LoadGenerator.Connection("127.0.0.1", port)) {
+                    var webhook = traffic.next();
+                    int status = c.post(webhook);
+                    if (status / 100 == 2) {
+                        traffic.acknowledged(webhook.token());
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        System.out.printf(Locale.ROOT, "  started (pid %d) in %.1f s to the first accepted webhook%n",
+                                process.pid(), seconds);
+                        return new Box(process, port, seconds);
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(20);
+            }
+            process.destroyForcibly();
+            throw new IllegalStateException(name + " box did not accept a webhook within 120 s");
+        }
+
+        /** VmHWM: the most resident memory the box's JVM has had so far. */
+        long peakRssMb() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+            return -1;
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new InetSocketAddress("127.0.0.1", 0));
+                return s.getLocalPort();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** lab_event_feed, read with the box's own JDBC driver (H2 through AUTO_SERVER, or PostgreSQL). */
+    static final class Feed implements AutoCloseable {
+        private final Connection connection;
+        private final Webhooks webhooks;
+
+        Feed(String url, String user, Webhooks webhooks) throws Exception {
+            this.connection = DriverManager.getConnection(url, user, "");
+            this.webhooks = webhooks;
+        }
+
+        long count() throws Exception {
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM lab_event_feed")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
+        BitSet tokens() throws Exception {
+            BitSet found = new BitSet();
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT event_json FROM lab_event_feed")) {
+                while (rs.next()) {
+                    webhooks.tokensIn(rs.getString(1), token -> found.set((int) token));
+                }
+            }
+            return found;
+        }
+
+        @Override
+        public void close() throws Exception {
+            connection.close();
+        }
+    }
+
+}

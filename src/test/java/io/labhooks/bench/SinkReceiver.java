@@ -1,0 +1,91 @@
+package io.labhooks.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * The HTTP sink's receiver: checks each delivery's Standard Webhooks signature, as a real receiver must, and
+ * records which benchmark tokens arrived (a redelivery carries the same webhook-id and is counted once).
+ */
+public final class SinkReceiver implements AutoCloseable {
+
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newFixedThreadPool(4);
+    private final Webhooks webhooks;
+    private final BitSet tokens = new BitSet();
+    private final Set<String> webhookIds = new HashSet<>();
+    private long posts;
+    private long badSignatures;
+    private long lastArrivalNanos;
+
+    public SinkReceiver(Webhooks webhooks) throws IOException {
+        this.webhooks = webhooks;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+        server.createContext("/sink", this::receive);
+        server.setExecutor(threads);
+        server.start();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/sink";
+    }
+
+    private void receive(HttpExchange exchange) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        var headers = exchange.getRequestHeaders();
+        String id = headers.getFirst("webhook-id");
+        boolean valid = Webhooks.standardWebhooksValid(Webhooks.SINK_SECRET, id, headers.getFirst("webhook-timestamp"),
+                body, headers.getFirst("webhook-signature"));
+        synchronized (this) {
+            posts++;
+            if (valid) {
+                webhookIds.add(id);
+                webhooks.tokensIn(new String(body, StandardCharsets.UTF_8), token -> tokens.set((int) token));
+                lastArrivalNanos = System.nanoTime();
+            } else {
+                badSignatures++;
+            }
+        }
+        exchange.sendResponseHeaders(valid ? 204 : 401, -1);
+        exchange.close();
+    }
+
+    public synchronized BitSet tokens() {
+        return (BitSet) tokens.clone();
+    }
+
+    public synchronized int distinctEvents() {
+        return webhookIds.size();
+    }
+
+    public synchronized long posts() {
+        return posts;
+    }
+
+    public synchronized long badSignatures() {
+        return badSignatures;
+    }
+
+    public synchronized long lastArrivalNanos() {
+        return lastArrivalNanos;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}
