@@ -1,31 +1,34 @@
 package io.labhooks.dedupe;
 
-import jakarta.persistence.EntityManagerFactory;
-import org.apache.camel.processor.idempotent.jpa.JpaMessageIdRepository;
-import org.apache.camel.processor.idempotent.jpa.MessageProcessed;
-import org.springframework.boot.autoconfigure.domain.EntityScan;
+import javax.sql.DataSource;
+
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Camel's JPA idempotent repository, wired so its key joins the ingest route's transaction: the shared
- * EntityManager and Spring's transaction manager make the key and the stored inbound event commit or roll back
- * together. The unique constraint that settles concurrent copies lives in the Flyway migration.
+ * Camel's JDBC idempotent repository, on the box's own database and transaction manager, so its key joins the
+ * ingest route's transaction: the key and the stored inbound event commit or roll back together. The table is
+ * Flyway's (V3); the primary key settles concurrent copies of one event, the loser being answered as a duplicate.
  */
 @Configuration
-@EntityScan(basePackageClasses = MessageProcessed.class)
 class DedupeRepositoryConfiguration {
 
+    static final String TABLE = "camel_messageprocessed";
+
     @Bean
-    JpaMessageIdRepository dedupeRepository(EntityManagerFactory entityManagerFactory,
-                                            PlatformTransactionManager transactionManager) {
-        TransactionTemplate transaction = new TransactionTemplate(transactionManager);
-        JpaMessageIdRepository repository = new JpaMessageIdRepository(entityManagerFactory,
-                work -> transaction.executeWithoutResult(status -> work.run()), "labhooks-ingest");
-        repository.setSharedEntityManager(true);
-        repository.setJoinTransaction(false);
+    JdbcMessageIdRepository dedupeRepository(DataSource dataSource, PlatformTransactionManager transactionManager) {
+        JdbcMessageIdRepository repository = new JdbcMessageIdRepository(dataSource,
+                new TransactionTemplate(transactionManager), "labhooks-ingest");
+        repository.setCreateTableIfNotExists(false);
+        // No setTableName: the repository would then rebuild every statement below from its own column names.
+        repository.setTableExistsString("SELECT 1 FROM " + TABLE + " WHERE 1 = 0");
+        repository.setQueryString("SELECT COUNT(*) FROM " + TABLE + " WHERE processor_name = ? AND message_id = ?");
+        repository.setInsertString("INSERT INTO " + TABLE + " (processor_name, message_id, created_at) VALUES (?, ?, ?)");
+        repository.setDeleteString("DELETE FROM " + TABLE + " WHERE processor_name = ? AND message_id = ?");
+        repository.setClearString("DELETE FROM " + TABLE + " WHERE processor_name = ?");
         return repository;
     }
 }
