@@ -50,8 +50,6 @@ public class DeliveryQueue {
                  WHERE earlier.sink = delivery.sink AND earlier.order_key = delivery.order_key
                  AND earlier.status = 'PENDING' AND earlier.canonical_event_seq < delivery.canonical_event_seq))""";
 
-    private static final String NO_OUTCOME = "every attempt ended without an outcome (the box stopped during each)";
-
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final LeasedClaims claims;
@@ -109,10 +107,10 @@ public class DeliveryQueue {
             // Every attempt so far ended without an outcome (the box stopped during each): end it, visibly.
             exchange.setProperty(CLAIM_HELD, false);
             transaction.executeWithoutResult(tx -> {
-                finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", NO_OUTCOME));
-                recordAttempt(exchange, "DEAD", NO_OUTCOME, OffsetDateTime.now(clock));
+                finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", LeasedClaims.NO_OUTCOME));
+                recordAttempt(exchange, "DEAD", LeasedClaims.NO_OUTCOME, OffsetDateTime.now(clock));
             });
-            LOG.error("Delivery {} is DEAD: {}", claim.id(), NO_OUTCOME);
+            LOG.error("Delivery {} is DEAD: {}", claim.id(), LeasedClaims.NO_OUTCOME);
             return;
         }
         exchange.getMessage().removeHeaders("*");

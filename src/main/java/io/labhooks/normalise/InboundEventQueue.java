@@ -71,9 +71,9 @@ public class InboundEventQueue {
         if (attempt.getAsInt() > settings.normaliseMaxAttempts()) {
             // Every attempt so far ended without an outcome (the box stopped during each): keep it as FAILED.
             exchange.setProperty(CLAIM_HELD, false);
-            claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error", Map.of("error",
-                    "every attempt ended without an outcome (the box stopped during each)"));
-            LOG.error("Inbound event {} kept as FAILED: every attempt ended without an outcome", id);
+            claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error",
+                    Map.of("error", LeasedClaims.NO_OUTCOME));
+            LOG.error("Inbound event {} kept as FAILED: {}", id, LeasedClaims.NO_OUTCOME);
             return;
         }
         byte[] body = jdbc.queryForObject("""

@@ -25,6 +25,9 @@ import io.labhooks.config.LabhooksProperties;
 @Component
 public class LeasedClaims {
 
+    /** The error of an item whose attempts all ran out without an outcome (the box stopped during each). */
+    public static final String NO_OUTCOME = "every attempt ended without an outcome (the box stopped during each)";
+
     /** One claimed row and the worker that holds it. */
     public record Claim(long id, String owner) {
     }
