@@ -11,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +52,7 @@ import io.labhooks.support.ProviderSigner;
         "labhooks.sinks.http.retry.max-delay=300ms",
         "labhooks.sinks.http.retry.max-attempts=200",
         "camel.component.http.response-timeout=700",
-        "ACME_WEBHOOK_SECRET=" + SixthProviderTest.ACME_SECRET})
+        "ACME_WEBHOOK_SECRET=" + ProviderSigner.ACME_SECRET})
 @DirtiesContext
 abstract class DeliveryResilienceTest {
 
@@ -71,10 +70,7 @@ abstract class DeliveryResilienceTest {
 
     @DynamicPropertySource
     static void box(DynamicPropertyRegistry registry) {
-        for (String secret : ProviderSigner.secretProperties()) {
-            String[] pair = secret.split("=", 2);
-            registry.add(pair[0], () -> pair[1]);
-        }
+        ProviderSigner.registerSecrets(registry);
         registry.add("labhooks.routes-dir", () -> INSTALLATION.routes().toString());
         registry.add("labhooks.mappings-dir", () -> INSTALLATION.mappings().toString());
         registry.add("labhooks.sinks.http.url", () -> receiver.baseUrl() + "/labhooks");
@@ -171,8 +167,8 @@ abstract class DeliveryResilienceTest {
         String poisonId = "acme-poison-" + UUID.randomUUID();
         String healthyId = "acme-healthy-" + UUID.randomUUID();
 
-        assertThat(send(acme(poisonId, "poison")).statusCode()).isEqualTo(202);
-        assertThat(send(acme(healthyId, "results.posted")).statusCode()).isEqualTo(202);
+        assertThat(send(signer.acme(poisonId, "poison")).statusCode()).isEqualTo(202);
+        assertThat(send(signer.acme(healthyId, "results.posted")).statusCode()).isEqualTo(202);
         assertThat(send(signer.lola(WebhookPipelineTest.lolaEvent("job.confirmed", "job-after-poison-" + poisonId)))
                 .statusCode()).isEqualTo(202);
 
@@ -213,17 +209,6 @@ abstract class DeliveryResilienceTest {
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    HttpRequest.Builder acme(String id, String kind) {
-        byte[] body = ("{\"id\":\"" + id + "\",\"kind\":\"" + kind + "\",\"at\":\"2026-06-01T08:00:00Z\","
-                + "\"order\":{\"ref\":\"ACME-" + id + "\",\"yours\":null},\"specimen\":\"s-1\"}").getBytes(StandardCharsets.UTF_8);
-        long timestamp = Instant.now().getEpochSecond();
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/acme"))
-                .header("Content-Type", "application/json")
-                .header("webhook-id", id)
-                .header("webhook-timestamp", Long.toString(timestamp))
-                .header("webhook-signature", "v1," + ProviderSigner.standardWebhooksSignature(SixthProviderTest.ACME_SECRET, id, timestamp, body))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    }
 
     int feedRows(String run) {
         return jdbc.queryForObject("SELECT COUNT(*) FROM lab_event_feed WHERE event_json LIKE ?", Integer.class, "%" + run + "%");

@@ -19,7 +19,7 @@ class PostgresDeliveryResilienceTest extends DeliveryResilienceTest {
         TestPostgres.use(registry, SCHEMA);
     }
 
-    /** Captured so the pollers can be stopped before their tables go (Spring closes the context after @AfterAll). */
+    /** Captured so the pollers can be stopped before their tables go. */
     static CamelContext camel;
 
     @BeforeEach
@@ -29,9 +29,6 @@ class PostgresDeliveryResilienceTest extends DeliveryResilienceTest {
 
     @AfterAll
     static void dropSchema() throws Exception {
-        if (camel != null) {
-            camel.stop();
-        }
-        TestPostgres.drop(SCHEMA);
+        TestPostgres.stopAndDrop(camel, SCHEMA);
     }
 }

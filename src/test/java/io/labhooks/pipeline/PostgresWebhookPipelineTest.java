@@ -20,7 +20,7 @@ class PostgresWebhookPipelineTest extends WebhookPipelineTest {
         TestPostgres.use(registry, SCHEMA);
     }
 
-    /** Captured so the pollers can be stopped before their tables go (Spring closes the context after @AfterAll). */
+    /** Captured so the pollers can be stopped before their tables go. */
     static CamelContext camel;
 
     @BeforeEach
@@ -30,9 +30,6 @@ class PostgresWebhookPipelineTest extends WebhookPipelineTest {
 
     @AfterAll
     static void dropSchema() throws Exception {
-        if (camel != null) {
-            camel.stop();
-        }
-        TestPostgres.drop(SCHEMA);
+        TestPostgres.stopAndDrop(camel, SCHEMA);
     }
 }

@@ -39,11 +39,10 @@ import io.labhooks.support.ProviderSigner;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "labhooks.pipeline.poll-interval-ms=100",
-        "ACME_WEBHOOK_SECRET=" + SixthProviderTest.ACME_SECRET})
+        "ACME_WEBHOOK_SECRET=" + ProviderSigner.ACME_SECRET})
 @DirtiesContext
 class SixthProviderTest {
 
-    static final String ACME_SECRET = "whsec_YWNtZS1sYWJzLXNpZ25pbmcta2V5LTAwMDAwMDAw";
     static final Installation INSTALLATION = installation();
     /** This installation writes its feed into a database of its own, not the box's. */
     static final String FEED_DATABASE = "jdbc:h2:mem:acme-feed-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
@@ -79,7 +78,7 @@ class SixthProviderTest {
                 .header("Content-Type", "application/json")
                 .header("webhook-id", webhookId)
                 .header("webhook-timestamp", Long.toString(timestamp))
-                .header("webhook-signature", "v1," + ProviderSigner.standardWebhooksSignature(ACME_SECRET, webhookId, timestamp, body))
+                .header("webhook-signature", "v1," + ProviderSigner.standardWebhooksSignature(ProviderSigner.ACME_SECRET, webhookId, timestamp, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
 
         HttpResponse<String> ack = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());

@@ -85,10 +85,7 @@ abstract class WebhookPipelineTest {
 
     @DynamicPropertySource
     static void sinks(DynamicPropertyRegistry registry) {
-        for (String secret : ProviderSigner.secretProperties()) {
-            String[] pair = secret.split("=", 2);
-            registry.add(pair[0], () -> pair[1]);
-        }
+        ProviderSigner.registerSecrets(registry);
         registry.add("labhooks.sinks.http.url", () -> receiver.baseUrl() + "/labhooks");
         registry.add("labhooks.sinks.email.host", () -> "127.0.0.1");
         registry.add("labhooks.sinks.email.port", () -> smtp.getSmtp().getPort());

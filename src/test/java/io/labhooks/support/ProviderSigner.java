@@ -11,6 +11,8 @@ import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import org.springframework.test.context.DynamicPropertyRegistry;
+
 /**
  * Builds webhook requests the way each provider sends them (providers.md §1.6, 2.6, 3.6, 4.6, 5.6). Written apart
  * from the production verifier on purpose, so a shared mistake cannot make both sides agree.
@@ -23,6 +25,8 @@ public final class ProviderSigner {
     public static final String FULLSCRIPT_CHALLENGE = "fullscript-test-challenge";
     public static final String HURDLE_TOKEN = "hurdle-test-token";
     public static final String LML_TOKEN = "lml-test-token";
+    /** The sixth, made-up provider's signing secret (src/test/resources/sixth-provider). */
+    public static final String ACME_SECRET = "whsec_YWNtZS1sYWJzLXNpZ25pbmcta2V5LTAwMDAwMDAw";
 
     private final URI base;
 
@@ -39,6 +43,21 @@ public final class ProviderSigner {
                 "FULLSCRIPT_CHALLENGE_TOKEN=" + FULLSCRIPT_CHALLENGE,
                 "HURDLE_WEBHOOK_TOKEN=" + HURDLE_TOKEN,
                 "LML_WEBHOOK_TOKEN=" + LML_TOKEN};
+    }
+
+    /** Registers {@link #secretProperties()} with a Spring test's dynamic properties. */
+    public static void registerSecrets(DynamicPropertyRegistry registry) {
+        for (String secret : secretProperties()) {
+            String[] pair = secret.split("=", 2);
+            registry.add(pair[0], () -> pair[1]);
+        }
+    }
+
+    /** An event of the made-up sixth provider of src/test/resources/sixth-provider, signed as its route expects. */
+    public HttpRequest.Builder acme(String id, String kind) {
+        byte[] body = ("{\"id\":\"" + id + "\",\"kind\":\"" + kind + "\",\"at\":\"2026-06-01T08:00:00Z\","
+                + "\"order\":{\"ref\":\"ACME-" + id + "\",\"yours\":null},\"specimen\":\"s-1\"}").getBytes(StandardCharsets.UTF_8);
+        return standardWebhooks("acme", "webhook-", ACME_SECRET, body, id, Instant.now().getEpochSecond());
     }
 
     public HttpRequest.Builder lola(byte[] body, String webhookId, long timestamp) {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
 
+import org.apache.camel.CamelContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
@@ -31,6 +32,17 @@ public final class TestPostgres {
         registry.add("spring.datasource.password", () -> "");
         registry.add("spring.flyway.schemas", () -> schema);
         registry.add("spring.flyway.create-schemas", () -> "true");
+    }
+
+    /**
+     * Stops the box's pollers, then drops the schema. Called from @AfterAll, which runs before Spring closes the
+     * test's context: pollers still running would otherwise fail on the vanished tables.
+     */
+    public static void stopAndDrop(CamelContext camel, String schema) throws SQLException {
+        if (camel != null) {
+            camel.stop();
+        }
+        drop(schema);
     }
 
     public static void drop(String schema) throws SQLException {
