@@ -15,6 +15,8 @@ RUN mvn -B dependency:go-offline
 # The jar gets one fixed name for the next stage, whatever the version: the glob skips the repackager's
 # *.jar.original, and cp fails loudly should it ever match more than one jar.
 COPY src ./src
+# application.yaml is also the jar's built-in defaults (see pom.xml <resources>)
+COPY application.yaml .
 RUN mvn -B -DskipTests package \
     && cp target/labhooks-*.jar /build/labhooks.jar
 

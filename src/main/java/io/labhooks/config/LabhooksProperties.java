@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /** Everything an operator sets under {@code labhooks.*} in application.yaml. */
 @ConfigurationProperties("labhooks")
 public record LabhooksProperties(String routesDir, String mappingsDir, Ingest ingest, Pipeline pipeline, Sinks sinks,
-                                 Admin admin, Retention retention) {
+                                 Admin admin, Retention retention, Instance instance) {
 
     public record Ingest(long maxBodyBytes, long signatureToleranceSeconds) {
     }
@@ -55,6 +55,14 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
      * commas, to rotate one). Raw payloads are shown with every value redacted except those of visible fields.
      */
     public record Admin(String token, List<String> rawPayloadVisibleFields) {
+    }
+
+    /**
+     * This box among the boxes sharing its database: a name that stays the same across its restarts (empty: host
+     * name and HTTP port), how often it writes its heartbeat, and after how long without one a box is taken for
+     * gone and its claims are released.
+     */
+    public record Instance(String name, Duration heartbeatInterval, Duration lapse) {
     }
 
     /** Raw payloads are purged this many days after they were received, once normalised. */

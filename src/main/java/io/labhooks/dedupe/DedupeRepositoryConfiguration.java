@@ -17,11 +17,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 class DedupeRepositoryConfiguration {
 
     static final String TABLE = "camel_messageprocessed";
+    static final String PROCESSOR = "labhooks-ingest";
 
     @Bean
     JdbcMessageIdRepository dedupeRepository(DataSource dataSource, PlatformTransactionManager transactionManager) {
         JdbcMessageIdRepository repository = new JdbcMessageIdRepository(dataSource,
-                new TransactionTemplate(transactionManager), "labhooks-ingest");
+                new TransactionTemplate(transactionManager), PROCESSOR);
         repository.setCreateTableIfNotExists(false);
         // No setTableName: the repository would then rebuild every statement below from its own column names.
         repository.setTableExistsString("SELECT 1 FROM " + TABLE + " WHERE 1 = 0");

@@ -20,6 +20,14 @@ public final class EventIds {
     }
 
     /**
+     * The eventId of a provider event stored again after its dedupe window had passed (the second, third... time
+     * the same key arrives): a new id, since receivers dedupe on eventId and this is a new event.
+     */
+    public static String generation(String dedupeKey, int generation) {
+        return generation <= 1 ? of(dedupeKey) : GENERATOR.generate(dedupeKey + "#generation-" + generation).toString();
+    }
+
+    /**
      * The eventId of a later revision of one provider event (its mapping re-run by an operator): a new id, so
      * receivers that dedupe on eventId take the corrected event, derived so every box computes the same one.
      */

@@ -51,6 +51,20 @@ public class SinkCatalog {
         return List.copyOf(active);
     }
 
+    /**
+     * What decides which deliveries an event gets: each active sink's name and types, in name order. Every box on
+     * one database must have the same ({@link io.labhooks.instances.BoxRegistry}).
+     */
+    public String signature() {
+        if (active.isEmpty()) {
+            return "none";
+        }
+        return active.stream().sorted(java.util.Comparator.comparing(Sink::name))
+                .map(s -> s.name() + " (types " + String.join(",", s.types())
+                        + (s.excludeTypes().isEmpty() ? "" : ", except " + String.join(",", s.excludeTypes())) + ")")
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
+
     public Optional<Sink> named(String name) {
         return active.stream().filter(s -> s.name().equals(name)).findFirst();
     }

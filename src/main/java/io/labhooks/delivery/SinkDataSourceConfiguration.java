@@ -13,6 +13,7 @@ import org.springframework.context.annotation.DependsOn;
 import org.springframework.context.annotation.Primary;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.database.H2Durability;
 
 /**
  * The database the JDBC sink writes to: the box's own by default, another one when labhooks.sinks.jdbc.url is
@@ -22,20 +23,30 @@ import io.labhooks.config.LabhooksProperties;
 @Configuration
 class SinkDataSourceConfiguration {
 
+    private static final String BOX_DATABASE = "LABHOOKS_DB_URL";
+    private static final String SINK_DATABASE = "LABHOOKS_JDBC_SINK_URL";
+
     /** The box's own database (spring.datasource.*), declared here because a second DataSource follows. */
     @Bean
     @Primary
     @ConfigurationProperties("spring.datasource.hikari")
     HikariDataSource dataSource(DataSourceProperties properties) {
-        return properties.initializeDataSourceBuilder().type(HikariDataSource.class).build();
+        String url = H2Durability.url(properties.determineUrl(), BOX_DATABASE);
+        HikariDataSource dataSource = properties.initializeDataSourceBuilder().type(HikariDataSource.class).url(url).build();
+        H2Durability.verify(dataSource, url, BOX_DATABASE);
+        return dataSource;
     }
 
     @Bean
     @DependsOn("flywayInitializer")
     DataSource sinkDataSource(DataSource dataSource, LabhooksProperties properties) {
         LabhooksProperties.JdbcSink jdbc = properties.sinks().jdbc();
-        DataSource target = jdbc.url() == null || jdbc.url().isBlank() ? dataSource
-                : DataSourceBuilder.create().url(jdbc.url()).username(jdbc.username()).password(jdbc.password()).build();
+        DataSource target = dataSource;
+        if (jdbc.url() != null && !jdbc.url().isBlank()) {
+            String url = H2Durability.url(jdbc.url(), SINK_DATABASE);
+            target = DataSourceBuilder.create().url(url).username(jdbc.username()).password(jdbc.password()).build();
+            H2Durability.verify(target, url, SINK_DATABASE);
+        }
         if (jdbc.enabled()) {
             Flyway.configure()
                     .dataSource(target)

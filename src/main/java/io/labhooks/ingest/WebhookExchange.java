@@ -15,6 +15,7 @@ public final class WebhookExchange {
     public static final String MAPPING = "mapping";
     public static final String RECEIVED_AT = "receivedAt";
     public static final String DUPLICATE = "duplicate";
+    public static final String DEDUPE_EXPIRES_AT = "dedupeExpiresAt";
 
     private WebhookExchange() {
     }

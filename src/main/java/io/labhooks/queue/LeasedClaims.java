@@ -13,6 +13,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.instances.BoxIdentity;
 
 /**
  * Claims work rows (stored webhooks, deliveries) for a limited time, so that any number of workers, in one box or
@@ -20,13 +21,18 @@ import io.labhooks.config.LabhooksProperties;
  * {@code FOR UPDATE SKIP LOCKED} and marked with the claiming worker and a lease. A worker renews the lease
  * ({@link #start}) just before it works on each row, so a long batch cannot outlive its lease; a worker that dies
  * simply stops renewing, and its rows are claimed again once the lease has run out (the recovery sweep is the
- * claim query itself). Only starting counts as an attempt.
+ * claim query itself). Claims also name the box instance holding them, so the claims of a box that is gone are
+ * released as soon as its heartbeat lapses ({@link io.labhooks.instances.BoxRegistry}). Only starting counts as an
+ * attempt.
  */
 @Component
 public class LeasedClaims {
 
     /** The error of an item whose attempts all ran out without an outcome (the box stopped during each). */
     public static final String NO_OUTCOME = "every attempt ended without an outcome (the box stopped during each)";
+
+    /** The tables whose rows are claimed here: every stage's work queue. */
+    private static final List<String> QUEUES = List.of("inbound_event", "delivery");
 
     /** One claimed row and the worker that holds it. */
     public record Claim(long id, String owner) {
@@ -36,13 +42,15 @@ public class LeasedClaims {
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final LabhooksProperties.Pipeline settings;
+    private final BoxIdentity box;
 
     public LeasedClaims(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock,
-                        LabhooksProperties properties) {
+                        LabhooksProperties properties, BoxIdentity box) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.clock = clock;
         this.settings = properties.pipeline();
+        this.box = box;
     }
 
     /**
@@ -57,13 +65,15 @@ public class LeasedClaims {
         parameters.put("batch", settings.batchSize());
         parameters.put("until", now.plusSeconds(settings.claimSeconds()));
         parameters.put("owner", owner);
+        parameters.put("instance", box.id());
         return transaction.execute(status -> {
             List<Long> ids = jdbc.queryForList("SELECT id FROM " + table + " WHERE " + ready
                     + " AND (claimed_until IS NULL OR claimed_until < :now) ORDER BY " + order
                     + " FETCH FIRST :batch ROWS ONLY FOR UPDATE SKIP LOCKED", parameters, Long.class);
             if (!ids.isEmpty()) {
                 parameters.put("ids", ids);
-                jdbc.update("UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner WHERE id IN (:ids)",
+                jdbc.update("UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner, claimed_instance = :instance"
+                        + " WHERE id IN (:ids)",
                         parameters);
             }
             return ids.stream().map(id -> new Claim(id, owner)).toList();
@@ -92,7 +102,20 @@ public class LeasedClaims {
         Map<String, Object> parameters = new HashMap<>(setParameters);
         parameters.put("id", claim.id());
         parameters.put("owner", claim.owner());
-        return jdbc.update("UPDATE " + table + " SET " + set + ", claimed_until = NULL, claimed_by = NULL"
-                + " WHERE id = :id AND claimed_by = :owner", parameters) == 1;
+        return jdbc.update("UPDATE " + table + " SET " + set + ", claimed_until = NULL, claimed_by = NULL,"
+                + " claimed_instance = NULL WHERE id = :id AND claimed_by = :owner", parameters) == 1;
+    }
+
+    /**
+     * Releases every claim a box instance holds, so other workers can take the rows at once; the number released.
+     * An attempt the instance had started stays counted, as it would after a lease ran out.
+     */
+    public int release(String instance) {
+        int released = 0;
+        for (String table : QUEUES) {
+            released += jdbc.update("UPDATE " + table + " SET claimed_until = NULL, claimed_by = NULL, claimed_instance = NULL"
+                    + " WHERE claimed_instance = :instance", Map.of("instance", instance));
+        }
+        return released;
     }
 }

@@ -81,12 +81,23 @@ final class Box implements AutoCloseable {
      * Spring arguments ({@code --key=value}); the port is chosen here.
      */
     static Box launch(String name, Path workingDirectory, List<String> settings) {
+        boolean elsewhere = !workingDirectory.toAbsolutePath().equals(BASE_DIR);
+        return launch(name, workingDirectory, settings, Map.of(), freePort(), elsewhere);
+    }
+
+    /**
+     * Starts a box without waiting for it, on {@code port} (a restarted box keeps its port, as it would in
+     * production), with {@code environment} added to the hermetic environment. With {@code projectFiles}, a box
+     * outside the project base dir is given the project's application.yaml, routes/ and mappings/ by absolute path;
+     * without, it has only what the jar and {@code settings} give it.
+     */
+    static Box launch(String name, Path workingDirectory, List<String> settings, Map<String, String> environment,
+                      int port, boolean projectFiles) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException("No packaged jar at " + JAR + ": run mvn package (or mvn verify) first");
         }
         try {
             Files.createDirectories(OUTPUT);
-            int port = freePort();
             Path log = OUTPUT.resolve(name + ".log");
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -94,7 +105,7 @@ final class Box implements AutoCloseable {
                     "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m",
                     "-jar", JAR.toString(),
                     "--server.port=" + port));
-            if (!workingDirectory.toAbsolutePath().equals(BASE_DIR)) {
+            if (projectFiles) {
                 command.add("--spring.config.additional-location=file:" + BASE_DIR.resolve("application.yaml"));
                 command.add("--labhooks.routes-dir=" + BASE_DIR.resolve("routes"));
                 command.add("--labhooks.mappings-dir=" + BASE_DIR.resolve("mappings"));
@@ -104,19 +115,45 @@ final class Box implements AutoCloseable {
                     .directory(workingDirectory.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            Map<String, String> environment = builder.environment();
+            Map<String, String> env = builder.environment();
             // Hermetic: nothing from the developer's shell (LABHOOKS_DB_URL, a real sink URL, PORT...) leaks in.
-            environment.keySet().removeIf(key -> key.startsWith("LABHOOKS_") || key.equals("PORT")
+            env.keySet().removeIf(key -> key.startsWith("LABHOOKS_") || key.equals("PORT")
                     || key.endsWith("_WEBHOOK_SECRET") || key.endsWith("_WEBHOOK_TOKEN") || key.equals("FULLSCRIPT_CHALLENGE_TOKEN"));
             for (String secret : ProviderSigner.secretProperties()) {
                 String[] pair = secret.split("=", 2);
-                environment.put(pair[0], pair[1]);
+                env.put(pair[0], pair[1]);
             }
-            Files.writeString(log, "\n===== " + java.time.Instant.now() + " " + String.join(" ", command) + "\n",
+            env.putAll(environment);
+            Files.writeString(log, "\n===== " + java.time.Instant.now() + " " + environment.keySet() + " " + String.join(" ", command) + "\n",
                     StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             Box box = new Box(name, port, log, builder.start());
             STARTED.add(box);
             return box;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for a box that should refuse to start to exit; its exit code. Fails if it is still running. */
+    int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+                throw new IllegalStateException("box " + name + " was still running after " + timeout + ":\n" + logTail());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        STARTED.remove(this);
+        return process.exitValue();
+    }
+
+    /** This box's log since its last start. */
+    String logOfThisRun() {
+        try {
+            String all = Files.readString(log, StandardCharsets.UTF_8);
+            return all.substring(Math.max(0, all.lastIndexOf("\n===== ")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -199,10 +236,12 @@ final class Box implements AutoCloseable {
         return name + "@" + port + " (pid " + process.pid() + ")";
     }
 
-    static int freePort() throws IOException {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -25,7 +25,7 @@ class MappingBoundsTest {
     @Timeout(30) // without the bounds this evaluation never ends
     void aMappingThatRecursesForeverFailsFast() throws Exception {
         LabhooksProperties properties = new LabhooksProperties("routes", "mappings", null,
-                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null);
+                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null, null);
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.getComponent("jsonata", JsonataComponent.class).setFrameBinding(new MappingBounds(properties));
             camel.start();
@@ -43,7 +43,7 @@ class MappingBoundsTest {
     @Timeout(30)
     void theNormalisersOwnMappingPathIsBoundedToo() throws Exception {
         LabhooksProperties properties = new LabhooksProperties("routes", "mappings", null,
-                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null);
+                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null, null);
         try (CamelContext camel = new DefaultCamelContext()) {
             MappingFiles mappings = new MappingFiles(camel, java.nio.file.Path.of("src/test/resources"),
                     new MappingBounds(properties));

@@ -1,0 +1,90 @@
+package io.labhooks.dedupe;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.labhooks.ingest.WebhookExchange;
+
+/**
+ * How long a provider's dedupe key keeps a re-sent webhook a duplicate: its {@code dedupeWindow}, set in the
+ * provider's route and longer than the provider's longest retry schedule. Once the window has passed, the key is
+ * released and the same body is a new event. This matters most for providers that send no event id (Hurdle, LML),
+ * whose key is a hash of the body: an appointment scheduled, cancelled and scheduled again weeks later can send
+ * the very same body twice.
+ */
+@Component("dedupeWindows")
+public class DedupeWindows {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DedupeWindows.class);
+    private static final int BATCH = 500;
+
+    private final NamedParameterJdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
+    private final Clock clock;
+
+    public DedupeWindows(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock) {
+        this.jdbc = jdbc;
+        this.transaction = transaction;
+        this.clock = clock;
+    }
+
+    /** When this webhook's dedupe key is released: its receipt plus the provider's window ({@code 10d}, {@code PT36H}). */
+    public void expiry(Exchange exchange, String window) {
+        OffsetDateTime receivedAt = exchange.getProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.class);
+        exchange.setProperty(WebhookExchange.DEDUPE_EXPIRES_AT, receivedAt.plus(parse(window,
+                exchange.getProperty(WebhookExchange.PROVIDER, String.class))));
+    }
+
+    static Duration parse(String window, String provider) {
+        try {
+            Duration duration = DurationStyle.detectAndParse(window);
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException("not positive");
+            }
+            return duration;
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw new IllegalStateException("the dedupeWindow of provider " + provider + " is '" + window
+                    + "', not a positive duration such as 10d");
+        }
+    }
+
+    /** Releases the keys whose window has passed; the number released. In batches, each its own transaction. */
+    public int releaseExpired() {
+        int released = 0;
+        int batch;
+        do {
+            batch = transaction.execute(tx -> {
+                List<Map<String, Object>> expired = jdbc.queryForList("""
+                        SELECT id, dedupe_key FROM inbound_event WHERE dedupe_expires_at <= :now
+                        ORDER BY dedupe_expires_at FETCH FIRST :batch ROWS ONLY""",
+                        Map.of("now", OffsetDateTime.now(clock), "batch", BATCH));
+                if (expired.isEmpty()) {
+                    return 0;
+                }
+                List<Object> keys = expired.stream().map(row -> row.get("dedupe_key")).toList();
+                List<Object> ids = expired.stream().map(row -> row.get("id")).toList();
+                jdbc.update("DELETE FROM camel_messageprocessed WHERE processor_name = :processor AND message_id IN (:keys)",
+                        Map.of("processor", DedupeRepositoryConfiguration.PROCESSOR, "keys", keys));
+                jdbc.update("UPDATE inbound_event SET dedupe_expires_at = NULL WHERE id IN (:ids)", Map.of("ids", ids));
+                return expired.size();
+            });
+            released += batch;
+        } while (batch == BATCH);
+        if (released > 0) {
+            LOG.info("Released the dedupe keys of {} webhook(s) whose provider's dedupe window has passed", released);
+        }
+        return released;
+    }
+}
