@@ -39,15 +39,24 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
         }
     }
 
-    public record HttpSink(String url, String secret, List<String> types, List<String> excludeTypes, Retry retry) {
+    /**
+     * A sink's circuit breaker: after this many failed attempts in a row the sink is taken for down, and only one
+     * delivery (the probe) is tried per probe interval until one succeeds.
+     */
+    public record Circuit(int failures, Duration probeInterval) {
+    }
+
+    public record HttpSink(String url, String secret, List<String> types, List<String> excludeTypes, Retry retry,
+                           Circuit circuit) {
     }
 
     public record JdbcSink(boolean enabled, String url, String username, String password,
-                           List<String> types, List<String> excludeTypes, Retry retry) {
+                           List<String> types, List<String> excludeTypes, Retry retry, Circuit circuit) {
     }
 
     public record EmailSink(String host, int port, String from, String to, String username, String password,
-                            boolean starttls, List<String> types, List<String> excludeTypes, Retry retry) {
+                            boolean starttls, List<String> types, List<String> excludeTypes, Retry retry,
+                            Circuit circuit) {
     }
 
     /**

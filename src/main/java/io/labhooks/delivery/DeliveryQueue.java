@@ -54,38 +54,46 @@ public class DeliveryQueue {
     private final TransactionTemplate transaction;
     private final LeasedClaims claims;
     private final SinkCatalog sinks;
+    private final SinkCircuits circuits;
     private final Clock clock;
     private final MeterRegistry metrics;
 
     public DeliveryQueue(JdbcTemplate jdbc, TransactionTemplate transaction, LeasedClaims claims, SinkCatalog sinks,
-                         Clock clock, MeterRegistry metrics) {
+                         SinkCircuits circuits, Clock clock, MeterRegistry metrics) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.claims = claims;
         this.sinks = sinks;
+        this.circuits = circuits;
         this.clock = clock;
         this.metrics = metrics;
     }
 
     /**
      * The claimed deliveries to one sink: live events before replayed ones, then in canonical event order. A sink
-     * switched off on this box claims nothing, so its deliveries wait for a box where it is on.
+     * switched off on this box claims nothing, and neither does one whose circuit is open until a probe is due.
      */
     public List<Claim> claimDue(String sink) {
-        if (sinks.named(sink).isEmpty()) {
+        if (sinks.named(sink).isEmpty() || !circuits.mayClaim(sink)) {
             return List.of();
         }
         return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "replayed, canonical_event_seq, id");
     }
 
     /**
-     * Starts the attempt if the claim still holds ({@link #CLAIM_HELD}); then the canonical event JSON is the
-     * body, the sink and event are in exchange properties, and there are no headers.
+     * Starts the attempt if the claim still holds and the sink's circuit lets it through ({@link #CLAIM_HELD});
+     * then the canonical event JSON is the body, the sink and event are in exchange properties, and there are no
+     * headers. A delivery held back by an open circuit is handed back without spending an attempt.
      */
-    public void start(Exchange exchange) {
+    public void start(Exchange exchange, String sink) {
         Claim claim = exchange.getIn().getBody(Claim.class);
         exchange.setProperty(CLAIM, claim);
         exchange.setProperty(DELIVERY_ID, claim.id());
+        if (!circuits.mayAttempt(sink)) {
+            claims.giveBack("delivery", claim);
+            exchange.setProperty(CLAIM_HELD, false);
+            return;
+        }
         OptionalInt attempt = claims.start("delivery", claim);
         exchange.setProperty(CLAIM_HELD, attempt.isPresent());
         if (attempt.isEmpty()) {
@@ -123,6 +131,7 @@ public class DeliveryQueue {
             finish(exchange, "status = 'DELIVERED', delivered_at = :now, last_error = NULL", Map.of("now", now));
             recordAttempt(exchange, "DELIVERED", null, now);
         });
+        circuits.succeeded(exchange.getProperty(SINK, String.class));
         metrics.counter("labhooks.deliveries", "sink", exchange.getProperty(SINK, String.class), "outcome", "delivered")
                 .increment();
     }
@@ -133,7 +142,13 @@ public class DeliveryQueue {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = describe(failure);
         LabhooksProperties.Retry retry = sinks.named(sinkName).map(Sink::retry).orElse(null);
-        boolean dead = retry == null || attempt >= retry.maxAttempts() || refusedForGood(failure);
+        boolean refused = refusedForGood(failure);
+        boolean dead = retry == null || attempt >= retry.maxAttempts() || refused;
+        if (refused) {
+            circuits.succeeded(sinkName); // the receiver is up: it answered, if only to refuse this one
+        } else {
+            circuits.failed(sinkName);
+        }
         OffsetDateTime now = OffsetDateTime.now(clock);
         Object eventId = exchange.getProperty(WebhookExchange.EVENT_ID);
         OffsetDateTime next = dead ? null : now.plus(backoff(retry, attempt));

@@ -29,14 +29,17 @@ public class SinkCatalog {
         LabhooksProperties.Sinks sinks = properties.sinks();
         if (!isBlank(sinks.http().url())) {
             require(sinks.http().secret(), "LABHOOKS_HTTP_SINK_SECRET must be set (whsec_<base64>) when LABHOOKS_HTTP_SINK_URL is");
-            active.add(new Sink("http", set(sinks.http().types()), set(sinks.http().excludeTypes()), sinks.http().retry()));
+            active.add(new Sink("http", set(sinks.http().types()), set(sinks.http().excludeTypes()), sinks.http().retry(),
+                    sinks.http().circuit()));
         }
         if (sinks.jdbc().enabled()) {
-            active.add(new Sink("jdbc", set(sinks.jdbc().types()), set(sinks.jdbc().excludeTypes()), sinks.jdbc().retry()));
+            active.add(new Sink("jdbc", set(sinks.jdbc().types()), set(sinks.jdbc().excludeTypes()), sinks.jdbc().retry(),
+                    sinks.jdbc().circuit()));
         }
         if (!isBlank(sinks.email().host())) {
             require(sinks.email().to(), "LABHOOKS_SMTP_TO must be set when LABHOOKS_SMTP_HOST is");
-            active.add(new Sink("email", set(sinks.email().types()), set(sinks.email().excludeTypes()), sinks.email().retry()));
+            active.add(new Sink("email", set(sinks.email().types()), set(sinks.email().excludeTypes()), sinks.email().retry(),
+                    sinks.email().circuit()));
         }
         if (active.isEmpty()) {
             LOG.info("Active sinks: none (events are stored but not delivered)");

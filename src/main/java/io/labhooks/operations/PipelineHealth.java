@@ -7,8 +7,11 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
+import io.labhooks.delivery.SinkCircuits;
+
 /**
- * /actuator/health's "pipeline" part: each sink's backlog, oldest pending age and dead letters, and the stored
+ * /actuator/health's "pipeline" part: each sink's backlog, oldest pending age, dead letters and circuit (CLOSED,
+ * OPEN while its receiver is taken for down, PROBING while one delivery tests it), and the stored
  * webhooks waiting or FAILED. A backlog is reported, not judged: the box is UP while it can take webhooks (the
  * database part says whether it can), because a provider must keep being answered while a sink is down.
  */
@@ -16,9 +19,11 @@ import org.springframework.stereotype.Component;
 public class PipelineHealth implements HealthIndicator {
 
     private final PipelineBacklog backlog;
+    private final SinkCircuits circuits;
 
-    public PipelineHealth(PipelineBacklog backlog) {
+    public PipelineHealth(PipelineBacklog backlog, SinkCircuits circuits) {
         this.backlog = backlog;
+        this.circuits = circuits;
     }
 
     @Override
@@ -26,7 +31,8 @@ public class PipelineHealth implements HealthIndicator {
         PipelineBacklog.Snapshot snapshot = backlog.snapshot();
         Map<String, Object> sinks = new LinkedHashMap<>();
         snapshot.sinks().forEach((sink, b) -> sinks.put(sink, Map.of(
-                "pending", b.pending(), "oldestPendingSeconds", b.oldestPending().toSeconds(), "dead", b.dead())));
+                "pending", b.pending(), "oldestPendingSeconds", b.oldestPending().toSeconds(), "dead", b.dead(),
+                "circuit", circuits.state(sink).name())));
         return Health.up()
                 .withDetail("sinks", sinks)
                 .withDetail("inbound", Map.of("waiting", snapshot.inbound().waiting(),

@@ -106,6 +106,12 @@ public class LeasedClaims {
                 + " claimed_instance = NULL WHERE id = :id AND claimed_by = :owner", parameters) == 1;
     }
 
+    /** Hands a claimed row back untouched, attempt not counted, so it can be claimed again at once. */
+    public void giveBack(String table, Claim claim) {
+        jdbc.update("UPDATE " + table + " SET claimed_until = NULL, claimed_by = NULL, claimed_instance = NULL"
+                + " WHERE id = :id AND claimed_by = :owner", Map.of("id", claim.id(), "owner", claim.owner()));
+    }
+
     /**
      * Releases every claim a box instance holds, so other workers can take the rows at once; the number released.
      * An attempt the instance had started stays counted, as it would after a lease ran out.

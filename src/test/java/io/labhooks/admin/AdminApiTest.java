@@ -54,6 +54,8 @@ import io.labhooks.support.ProviderSigner;
         "labhooks.pipeline.normalise-max-attempts=1",
         "labhooks.admin.token=" + AdminApiTest.OLD_TOKEN + "," + AdminApiTest.TOKEN,
         "labhooks.sinks.http.secret=whsec_c2luay10ZXN0LXNpZ25pbmcta2V5LTAxMjM0NTY3OA==",
+        // about outcomes, not the circuit breaker (SinkCircuitTest): a probe every 200 ms keeps it from slowing them
+        "labhooks.sinks.http.circuit.probe-interval=200ms",
         "labhooks.sinks.http.retry.initial-delay=200ms",
         "labhooks.sinks.http.retry.max-attempts=2",
         "ACME_WEBHOOK_SECRET=" + ProviderSigner.ACME_SECRET})

@@ -47,6 +47,8 @@ import io.labhooks.support.ProviderSigner;
         "labhooks.pipeline.poll-interval-ms=100",
         "labhooks.pipeline.normalise-max-attempts=1",
         "labhooks.sinks.http.secret=" + WebhookPipelineTest.SINK_SECRET,
+        // about the queue, not the circuit breaker (SinkCircuitTest): a probe every 200 ms keeps it from slowing them
+        "labhooks.sinks.http.circuit.probe-interval=200ms",
         "labhooks.sinks.http.retry.initial-delay=300ms",
         "labhooks.sinks.http.retry.multiplier=1.0",
         "labhooks.sinks.http.retry.max-delay=300ms",

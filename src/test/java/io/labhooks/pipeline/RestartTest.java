@@ -79,6 +79,7 @@ class RestartTest {
                 "--spring.datasource.url=" + database,
                 "--labhooks.pipeline.poll-interval-ms=100",
                 "--labhooks.sinks.http.url=" + receiver.baseUrl() + "/labhooks",
+                "--labhooks.sinks.http.circuit.probe-interval=200ms",
                 "--labhooks.sinks.http.secret=whsec_" + java.util.Base64.getEncoder().encodeToString(UUID.randomUUID().toString().getBytes()),
                 "--labhooks.sinks.http.retry.initial-delay=300ms",
                 "--labhooks.sinks.http.retry.max-delay=1s"));

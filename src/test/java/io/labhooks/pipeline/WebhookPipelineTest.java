@@ -60,6 +60,8 @@ import io.labhooks.support.ProviderSigner;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "labhooks.pipeline.poll-interval-ms=100",
         "labhooks.sinks.http.secret=" + WebhookPipelineTest.SINK_SECRET,
+        // about outcomes, not the circuit breaker (SinkCircuitTest): a probe every 200 ms keeps it from slowing them
+        "labhooks.sinks.http.circuit.probe-interval=200ms",
         "labhooks.sinks.http.retry.initial-delay=200ms",
         "labhooks.sinks.http.retry.max-attempts=3",
         "labhooks.sinks.email.to=clinic@example.test",
