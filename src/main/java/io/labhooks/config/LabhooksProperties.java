@@ -46,17 +46,18 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
     public record Circuit(int failures, Duration probeInterval) {
     }
 
+    /** {@code concurrency}: how many deliveries to the sink are sent at once (of different orders). */
     public record HttpSink(String url, String secret, List<String> types, List<String> excludeTypes, Retry retry,
-                           Circuit circuit) {
+                           Circuit circuit, int concurrency) {
     }
 
     public record JdbcSink(boolean enabled, String url, String username, String password,
-                           List<String> types, List<String> excludeTypes, Retry retry, Circuit circuit) {
+                           List<String> types, List<String> excludeTypes, Retry retry, Circuit circuit, int concurrency) {
     }
 
     public record EmailSink(String host, int port, String from, String to, String username, String password,
                             boolean starttls, List<String> types, List<String> excludeTypes, Retry retry,
-                            Circuit circuit) {
+                            Circuit circuit, int concurrency) {
     }
 
     /**

@@ -37,7 +37,9 @@ class SinkDataSourceConfiguration {
         return dataSource;
     }
 
-    @Bean
+    // No destroy method: by default this is the box's own pool, and closing it here would close it under every
+    // bean still stopping (a box hands its claims back as it stops). A separate sink pool ends with the process.
+    @Bean(destroyMethod = "")
     @DependsOn("flywayInitializer")
     DataSource sinkDataSource(DataSource dataSource, LabhooksProperties properties) {
         LabhooksProperties.JdbcSink jdbc = properties.sinks().jdbc();
