@@ -11,8 +11,8 @@ import io.labhooks.dedupe.DedupeKeys;
 import io.labhooks.dedupe.EventIds;
 
 /**
- * Reads the raw body and the request's values once, then (after verification) checks it is one JSON object and works out the provider's
- * event type, the dedupe key and the stable eventId, as the provider's route says.
+ * Reads the raw body and the request's values once, then (after verification) checks it is one JSON object and
+ * works out the provider's event type, the dedupe key and the stable eventId, as the provider's route says.
  */
 @Component("inboundWebhooks")
 public class InboundWebhooks {

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -68,7 +69,7 @@ public final class WebhookRequest {
 
     /** The request header's one value, null when absent; 400 when it came several times with different values. */
     public String header(String name) {
-        return read.computeIfAbsent("header " + name.toLowerCase(),
+        return read.computeIfAbsent("header " + name.toLowerCase(Locale.ROOT),
                 what -> single(headers.getOrDefault(name, List.of()), "header " + name)).orElse(null);
     }
 
