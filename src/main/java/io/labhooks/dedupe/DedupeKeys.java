@@ -8,15 +8,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.ingest.WebhookRejectedException;
+import io.labhooks.ingest.WebhookRequest;
 
 /**
  * Where a provider's values come from, as written in its route: {@code header:<name>[,<name>]} or
- * {@code json:<pointer>[,<pointer>]} (the first one present wins) or, for providers that send no event id, {@code sha256}: the SHA-256 of the body with keys
- * sorted and whitespace removed, so the same event re-sent with other formatting is still one event.
+ * {@code json:<pointer>[,<pointer>]} (the first one present wins) or, for providers that send no event id,
+ * {@code sha256}: the SHA-256 of the body with keys sorted and whitespace removed, so the same event re-sent with
+ * other formatting is still one event. Headers are read through {@link WebhookRequest}, so a signed id is used
+ * exactly as it was verified (not trimmed, not joined with a repeat of itself, never from the query string).
  */
 @Component
 public class DedupeKeys {
@@ -25,12 +27,12 @@ public class DedupeKeys {
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     /** The value, or null when the source finds none. */
-    public String read(String source, Message in, JsonNode body) {
+    public String read(String source, WebhookRequest request, JsonNode body) {
         if (source.startsWith("header:")) {
             for (String name : source.substring("header:".length()).split(",")) {
-                String value = in.getHeader(name.trim(), String.class);
+                String value = request.header(name.trim());
                 if (value != null && !value.isBlank()) {
-                    return value.trim();
+                    return value;
                 }
             }
             return null;
@@ -51,8 +53,8 @@ public class DedupeKeys {
     }
 
     /** Like {@link #read} but 400 when the value is missing. */
-    public String require(String source, Message in, JsonNode body) {
-        String value = read(source, in, body);
+    public String require(String source, WebhookRequest request, JsonNode body) {
+        String value = read(source, request, body);
         if (value == null) {
             throw WebhookRejectedException.badRequest("no event id found (" + source + ")");
         }

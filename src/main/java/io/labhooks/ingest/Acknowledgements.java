@@ -11,9 +11,9 @@ import org.springframework.stereotype.Component;
 import io.labhooks.verification.ProviderSecrets;
 
 /**
- * Writes the only responses the webhook endpoints give: the provider's acknowledgement (the same for a
- * duplicate as for the original) and one-line JSON errors. Every inbound header is dropped first, so nothing
- * the caller sent is ever echoed back.
+ * Writes the only responses the webhook endpoints give: the provider's acknowledgement (status and body exactly
+ * the same for a duplicate as for the original, which is what the provider was told the first time) and one-line
+ * JSON errors. Every inbound header is dropped first, so nothing the caller sent is ever echoed back.
  */
 @Component("acknowledgements")
 public class Acknowledgements {
@@ -21,10 +21,12 @@ public class Acknowledgements {
     private final ObjectMapper json = new ObjectMapper();
     private final ProviderSecrets secrets;
     private final IngestMetrics metrics;
+    private final WebhookPaths paths;
 
-    public Acknowledgements(ProviderSecrets secrets, IngestMetrics metrics) {
+    public Acknowledgements(ProviderSecrets secrets, IngestMetrics metrics, WebhookPaths paths) {
         this.secrets = secrets;
         this.metrics = metrics;
+        this.paths = paths;
     }
 
     public void acknowledge(Exchange exchange) {
@@ -34,7 +36,7 @@ public class Acknowledgements {
         Map<String, String> body = switch (mode) {
             case CHALLENGE -> Map.of("challenge", secrets.require(provider,
                     exchange.getProperty(WebhookExchange.CHALLENGE_VARIABLE, String.class)).get(0));
-            case ACCEPTED, OK -> Map.of("status", duplicate ? "duplicate" : "accepted");
+            case ACCEPTED, OK -> Map.of("status", "accepted");
         };
         if (!exchange.getProperty(WebhookExchange.EMPTY_BODY, false, Boolean.class)) {
             metrics.webhook(provider, duplicate ? "duplicate" : "accepted");
@@ -42,10 +44,18 @@ public class Acknowledgements {
         respond(exchange.getMessage(), mode.status(), body);
     }
 
-    /** 404 for a /webhooks/<name> that no provider route serves; the name is echoed only when it is a plain id. */
-    public void unknownProvider(Exchange exchange) {
+    /**
+     * A request no provider route took: 405 (Allow: POST) when a provider serves the path, since its route takes
+     * POST only; otherwise 404, echoing the name only when it is a plain id.
+     */
+    public void unrouted(Exchange exchange) {
         String name = exchange.getIn().getHeader("provider", String.class);
         boolean plain = name != null && name.matches("[a-z0-9-]{1,64}");
+        if (plain && paths.served(name)) {
+            reject(exchange, 405, "method not allowed: webhooks are sent with POST");
+            exchange.getMessage().setHeader("Allow", "POST");
+            return;
+        }
         reject(exchange, 404, plain ? "unknown provider '" + name + "'" : "unknown provider");
     }
 

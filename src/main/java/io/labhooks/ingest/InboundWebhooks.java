@@ -11,8 +11,8 @@ import io.labhooks.dedupe.DedupeKeys;
 import io.labhooks.dedupe.EventIds;
 
 /**
- * Reads the raw body once, then (after verification) checks it is one JSON object and works out the provider's
- * event type, the dedupe key and the stable eventId, as the provider's route says.
+ * Reads the raw body and the request's values once, then (after verification) checks it is one JSON object and
+ * works out the provider's event type, the dedupe key and the stable eventId, as the provider's route says.
  */
 @Component("inboundWebhooks")
 public class InboundWebhooks {
@@ -30,8 +30,9 @@ public class InboundWebhooks {
         this.clock = clock;
     }
 
-    /** Keeps the exact bytes that were signed; everything after works from this copy. */
-    public void readBody(Exchange exchange) {
+    /** Keeps the exact bytes that were signed and the request's values; everything after works from these. */
+    public void readRequest(Exchange exchange) {
+        WebhookRequest.capture(exchange);
         byte[] body = exchange.getIn().getBody(byte[].class);
         byte[] raw = body == null ? new byte[0] : body;
         exchange.setProperty(WebhookExchange.RAW_BODY, raw);
@@ -43,8 +44,9 @@ public class InboundWebhooks {
         byte[] raw = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
         JsonNode body = bodyReader.readObject(raw);
         String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
-        String key = dedupeKeys.require(dedupeKeySource, exchange.getIn(), body);
-        String eventType = dedupeKeys.read(eventTypeSource, exchange.getIn(), body);
+        WebhookRequest request = WebhookRequest.of(exchange);
+        String key = dedupeKeys.require(dedupeKeySource, request, body);
+        String eventType = dedupeKeys.read(eventTypeSource, request, body);
         // Longer values would not fit their columns: refuse them now rather than fail every retry with a 500.
         if (key.length() > MAX_ID_LENGTH) {
             throw WebhookRejectedException.badRequest("event id is longer than " + MAX_ID_LENGTH + " characters");

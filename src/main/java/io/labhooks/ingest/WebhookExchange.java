@@ -6,6 +6,8 @@ public final class WebhookExchange {
     public static final String PROVIDER = "provider";
     public static final String ACKNOWLEDGEMENT = "acknowledgement";
     public static final String CHALLENGE_VARIABLE = "challengeVariable";
+    /** The {@link WebhookRequest}: the request's headers and query parameters, each read once. */
+    public static final String REQUEST = "webhookRequest";
     public static final String RAW_BODY = "rawBody";
     public static final String EMPTY_BODY = "emptyBody";
     public static final String DEDUPE_KEY = "dedupeKey";

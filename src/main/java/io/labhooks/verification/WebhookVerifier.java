@@ -4,17 +4,19 @@ import java.time.Clock;
 import java.util.List;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.ingest.WebhookRejectedException;
+import io.labhooks.ingest.WebhookRequest;
 
 /**
  * Proves a webhook genuine before anything is stored: HMAC over the raw body bytes, constant-time compares,
  * a timestamp tolerance in both directions, and several secrets at once for rotation. Throws 401 with a reason
- * that names what failed but never echoes a secret or signature.
+ * that names what failed but never echoes a secret or signature. Every value comes from {@link WebhookRequest}: a
+ * signature, timestamp, id or header token only from the request headers, a query token only from the query
+ * string. The same name in the other place is ignored, so a credential sent only there is "missing".
  */
 @Component("webhookVerifier")
 public class WebhookVerifier {
@@ -42,35 +44,37 @@ public class WebhookVerifier {
         String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
         List<String> keys = secrets.require(provider, secretVariable);
         byte[] body = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
-        Message in = exchange.getIn();
+        WebhookRequest request = WebhookRequest.of(exchange);
         switch (SignatureScheme.valueOf(scheme)) {
-            case STANDARD_WEBHOOKS -> verifyStandardWebhooks(in, "webhook-", keys, body);
-            case SVIX -> verifySvix(in, keys, body);
-            case FULLSCRIPT -> verifyFullscript(in, keys, body);
-            case HEADER_TOKEN -> verifyToken(SingleValues.header(in, tokenName), "header " + tokenName, keys);
-            case QUERY_TOKEN -> verifyToken(SingleValues.queryParameter(in, tokenName), "query parameter " + tokenName, keys);
+            case STANDARD_WEBHOOKS -> verifyStandardWebhooks(request, "webhook-", keys, body);
+            case SVIX -> verifySvix(request, keys, body);
+            case FULLSCRIPT -> verifyFullscript(request, keys, body);
+            case HEADER_TOKEN -> verifyToken(request.header(tokenName), "header " + tokenName, keys);
+            case QUERY_TOKEN -> verifyToken(request.queryParameter(tokenName), "query parameter " + tokenName, keys);
         }
     }
 
     /**
-     * Svix signs with svix-* headers, or webhook-* when white-labelled. The event id that is signed is also the
-     * dedupe key, so an unsigned id of the other set must not differ from it: otherwise a replayed webhook with
-     * a made-up id would pass as a new event.
+     * Svix signs with svix-* headers, or webhook-* when white-labelled (the set whose signature is present; with
+     * neither, the missing one is svix-signature). The event id that is signed is also the dedupe key, so an
+     * unsigned id of the other set must not differ from it: otherwise a replayed webhook with a made-up id would
+     * pass as a new event.
      */
-    private void verifySvix(Message in, List<String> keys, byte[] body) {
-        String prefix = in.getHeader("svix-signature") != null ? "svix-" : "webhook-";
-        verifyStandardWebhooks(in, prefix, keys, body);
-        String signedId = SingleValues.header(in, prefix + "id");
-        String otherId = SingleValues.header(in, prefix.equals("svix-") ? "webhook-id" : "svix-id");
+    private void verifySvix(WebhookRequest request, List<String> keys, byte[] body) {
+        boolean whiteLabelled = request.header("svix-signature") == null && request.header("webhook-signature") != null;
+        String prefix = whiteLabelled ? "webhook-" : "svix-";
+        verifyStandardWebhooks(request, prefix, keys, body);
+        String signedId = request.header(prefix + "id");
+        String otherId = request.header(prefix.equals("svix-") ? "webhook-id" : "svix-id");
         if (otherId != null && !otherId.equals(signedId)) {
             throw WebhookRejectedException.badRequest("svix-id and webhook-id differ: send one set of Svix headers");
         }
     }
 
-    private void verifyStandardWebhooks(Message in, String prefix, List<String> secrets, byte[] body) {
-        String id = requiredHeader(in, prefix + "id");
-        String timestamp = requiredHeader(in, prefix + "timestamp");
-        String signature = requiredHeader(in, prefix + "signature");
+    private void verifyStandardWebhooks(WebhookRequest request, String prefix, List<String> secrets, byte[] body) {
+        String id = requiredHeader(request, prefix + "id");
+        String timestamp = requiredHeader(request, prefix + "timestamp");
+        String signature = requiredHeader(request, prefix + "signature");
         checkTolerance(timestamp, prefix + "timestamp");
         List<byte[]> keys = secrets.stream().map(WebhookVerifier::standardWebhooksKey).toList();
         if (!StandardWebhooksSignature.matches(keys, id, timestamp, body, signature)) {
@@ -86,8 +90,8 @@ public class WebhookVerifier {
         }
     }
 
-    private void verifyFullscript(Message in, List<String> secrets, byte[] body) {
-        FullscriptSignature.Parsed header = FullscriptSignature.parse(requiredHeader(in, "Fullscript-Signature"));
+    private void verifyFullscript(WebhookRequest request, List<String> secrets, byte[] body) {
+        FullscriptSignature.Parsed header = FullscriptSignature.parse(requiredHeader(request, "Fullscript-Signature"));
         if (header == null) {
             throw WebhookRejectedException.unauthorized("Fullscript-Signature header is not t=...,v1=...");
         }
@@ -124,8 +128,8 @@ public class WebhookVerifier {
         }
     }
 
-    private static String requiredHeader(Message in, String name) {
-        String value = SingleValues.header(in, name);
+    private static String requiredHeader(WebhookRequest request, String name) {
+        String value = request.header(name);
         if (value == null || value.isBlank()) {
             throw WebhookRejectedException.unauthorized("missing " + name + " header");
         }

@@ -310,6 +310,37 @@ class BadInputTest {
         assertHealthyAndAccepting();
     }
 
+    @Test
+    void credentialsAreReadOnlyWhereTheProviderSendsThem() throws Exception {
+        // Query strings end up in proxy and access logs: a header credential there does not count, nor LML's
+        // token in a header. Each is answered as missing, and nothing is stored.
+        List<Integer> before = stored();
+        byte[] body = lolaWith("");
+
+        assertError(send(signer.post("hurdle?X-Webhook-Token=" + ProviderSigner.HURDLE_TOKEN, body)), 401,
+                "missing header X-Webhook-Token");
+        assertError(send(signer.post("lml", body).header("token", ProviderSigner.LML_TOKEN)), 401, "missing query parameter token");
+
+        HttpRequest lola = signer.lola(body).build();
+        assertError(send(moveToQuery(lola, "webhook-signature")), 401, "missing webhook-signature header");
+        assertError(send(moveToQuery(lola, "webhook-id", "webhook-timestamp", "webhook-signature")), 401, "missing webhook-id header");
+        HttpRequest junction = signer.junction(fixture("junction/order-updated-completed")).build();
+        assertError(send(moveToQuery(junction, "svix-signature")), 401, "missing svix-signature header");
+        HttpRequest fullscript = signer.fullscript(fixture("fullscript/lab-order-updated-results-ready")).build();
+        assertError(send(moveToQuery(fullscript, "Fullscript-Signature")), 401, "missing Fullscript-Signature header");
+        // a query string that is not percent-encoding: refused, and the web server does not log the token it holds
+        assertThat(rawPost("/webhooks/lml?token=%zz" + ProviderSigner.LML_TOKEN, lolaWith("")))
+                .startsWith("HTTP/1.1 400").contains("the query string is not valid percent-encoding");
+        assertNothingStoredSince(before);
+
+        // in its own place too, the credential is all that counts: a wrong copy in the other place is ignored
+        assertThat(send(signer.hurdle(lolaWith("")).uri(URI.create(base() + "/webhooks/hurdle?X-Webhook-Token=hurdle-wrong-token")))
+                .statusCode()).isEqualTo(202);
+        assertThat(send(signer.lml(lolaWith("")).header("token", "lml-wrong-token")).statusCode()).isEqualTo(200);
+        assertThat(stored()).isEqualTo(List.of(before.get(0) + 2, before.get(1) + 2));
+        assertHealthyAndAccepting();
+    }
+
     // ---- 9 ------------------------------------------------------------------------------------------------
 
     @Test
@@ -500,6 +531,40 @@ class BadInputTest {
             }
         });
         return copy;
+    }
+
+    /** The same request with the named headers sent as query parameters instead (their values remembered as secrets). */
+    static HttpRequest.Builder moveToQuery(HttpRequest original, String... names) {
+        List<String> moved = List.of(names);
+        StringBuilder query = new StringBuilder();
+        original.headers().map().forEach((name, values) -> {
+            if (moved.stream().anyMatch(name::equalsIgnoreCase)) {
+                for (String value : values) {
+                    SENT_SECRETS.add(value);
+                    query.append(query.length() == 0 ? "?" : "&").append(name).append('=')
+                            .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8));
+                }
+            }
+        });
+        HttpRequest.Builder copy = HttpRequest.newBuilder(URI.create(original.uri() + query.toString()))
+                .POST(original.bodyPublisher().orElseThrow());
+        original.headers().map().forEach((name, values) -> {
+            if (moved.stream().noneMatch(name::equalsIgnoreCase)) {
+                values.forEach(v -> copy.header(name, v));
+            }
+        });
+        return copy;
+    }
+
+    /** A POST written by hand, for a request line java.net.http refuses to send; the whole answer as text. */
+    String rawPost(String target, byte[] body) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(utf8("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n"));
+            socket.getOutputStream().write(body);
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** Remembers the signatures and tokens a request carries, so the log check can look for them. */

@@ -148,11 +148,106 @@ abstract class WebhookPipelineTest {
     @Test
     void junctionThroughWhiteLabelledSvixHeadersIsAcceptedAndDedupedOnWebhookId() throws Exception {
         HttpRequest request = signer.junctionWhiteLabelled(fixture("junction/order-updated-draw-completed")).build();
-        assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
-        assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).body()).contains("duplicate");
+        HttpResponse<String> original = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(original.statusCode()).isEqualTo(202);
+        assertSameAnswer(http.send(request, HttpResponse.BodyHandlers.ofString()), original);
         String webhookId = request.headers().firstValue("webhook-id").orElseThrow();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event WHERE dedupe_key = ?", Integer.class,
                 "junction|" + webhookId)).isEqualTo(1);
+    }
+
+    @Test
+    void anIdHeaderSentTwiceWithOneValueIsOneEventUnderThatId() throws Exception {
+        // results, so that every sink (email included) takes the event
+        String lolaId = "evt_" + UUID.randomUUID();
+        byte[] lola = fixture("lola/sample-results-ready");
+        long now = Instant.now().getEpochSecond();
+        assertStoredOnceUnder("lola", lolaId, List.of(
+                signer.lola(lola, lolaId, now).header("webhook-id", lolaId),
+                signer.lola(lola, lolaId, now)));
+
+        HttpRequest.Builder junction = signer.junction(fixture("junction/order-updated-completed"));
+        String svixId = junction.build().headers().firstValue("svix-id").orElseThrow();
+        HttpRequest plain = junction.build();
+        assertStoredOnceUnder("junction", svixId, List.of(
+                HttpRequest.newBuilder(plain, (name, value) -> true).header("svix-id", svixId),
+                HttpRequest.newBuilder(plain, (name, value) -> true)));
+    }
+
+    @Test
+    void anIdSignatureOrTimestampAlsoInTheQueryStringIsIgnored() throws Exception {
+        // The headers are what is verified and deduped on; the same names in the query string never count.
+        for (String query : List.of("webhook-id=evt_other", "webhook-signature=" + encode("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+                + "&webhook-timestamp=1", "webhook-id=evt_other&webhook-id=evt_another")) {
+            String id = "evt_" + UUID.randomUUID();
+            byte[] body = fixture("lola/sample-results-ready");
+            long now = Instant.now().getEpochSecond();
+            assertStoredOnceUnder("lola", id, List.of(withQuery(signer.lola(body, id, now), query), signer.lola(body, id, now)));
+        }
+        HttpRequest.Builder junction = signer.junction(fixture("junction/order-updated-completed"));
+        String svixId = junction.build().headers().firstValue("svix-id").orElseThrow();
+        HttpRequest plain = junction.build();
+        assertStoredOnceUnder("junction", svixId, List.of(withQuery(HttpRequest.newBuilder(plain, (name, value) -> true),
+                "svix-id=msg_other&webhook-id=msg_other"), HttpRequest.newBuilder(plain, (name, value) -> true)));
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event WHERE dedupe_key LIKE '%other%'", Integer.class)).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"lola, lola/job-created", "hurdle, hurdle/test-processed", "lml, lml/lab-results-complete",
+            "junction, junction/order-updated-completed", "fullscript, fullscript/lab-order-updated-results-ready"})
+    void aDuplicateIsAnsweredExactlyLikeItsOriginal(String provider, String fixture) throws Exception {
+        // A fresh event per run: another test may have stored the fixture's event id (Fullscript) or body (hashed keys).
+        String run = UUID.randomUUID().toString();
+        String text = new String(fixture(fixture), StandardCharsets.UTF_8);
+        byte[] body = (switch (provider) {
+            case "hurdle", "lml" -> text.replaceFirst("\\{", "{\"labhooksTestRun\":\"" + run + "\",");
+            case "fullscript" -> text.replaceFirst("\"id\": \"", "\"id\": \"" + run + "-");
+            default -> text;
+        }).getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = signer.signed(provider, body).build();
+        double duplicatesBefore = webhooksCounted(provider, "duplicate");
+        int storedBefore = inboundEvents();
+
+        HttpResponse<String> original = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> duplicate = http.send(HttpRequest.newBuilder(request, (name, value) -> true).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(original.statusCode()).as(original.body()).isIn(200, 202);
+        assertSameAnswer(duplicate, original);
+        assertThat(inboundEvents()).isEqualTo(storedBefore + 1);
+        assertThat(webhooksCounted(provider, "duplicate")).as("still counted as a duplicate").isEqualTo(duplicatesBefore + 1);
+    }
+
+    @Test
+    void anotherMethodOnAProvidersPathIs405AndAnUnknownProviderIs404() throws Exception {
+        byte[] body = lolaEvent("job.confirmed", "job-" + UUID.randomUUID());
+        HttpRequest signed = signer.lola(body).build();
+        int stored = inboundEvents();
+        double received = webhooksReceived("lola");
+        double accepted = webhooksCounted("lola", "accepted");
+
+        for (String method : List.of("GET", "PUT", "DELETE", "PATCH", "HEAD")) {
+            HttpRequest.BodyPublisher publisher = method.equals("PUT") || method.equals("PATCH")
+                    ? HttpRequest.BodyPublishers.ofByteArray(body) : HttpRequest.BodyPublishers.noBody();
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(signed, (name, value) -> true).method(method, publisher)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(method).isEqualTo(405);
+            assertThat(answer.headers().allValues("Allow")).as(method).containsExactly("POST");
+            if (!method.equals("HEAD")) {
+                assertError(answer, 405, "method not allowed: webhooks are sent with POST");
+                assertThat(answer.body().lines()).as(method).hasSize(1);
+            }
+        }
+        assertError(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/nosuch")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()), 404, "unknown provider 'nosuch'");
+        // the provider's name comes from the path, not from a query parameter of the same name
+        assertError(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/nosuch?provider=lola")).GET()
+                .build(), HttpResponse.BodyHandlers.ofString()), 404, "unknown provider 'nosuch'");
+
+        assertThat(inboundEvents()).isEqualTo(stored);
+        assertThat(webhooksReceived("lola")).isEqualTo(received);
+        assertThat(webhooksCounted("lola", "accepted")).isEqualTo(accepted);
+        assertThat(http.send(signed, HttpResponse.BodyHandlers.ofString()).statusCode()).as("the POST itself is accepted").isEqualTo(202);
     }
 
     @Test
@@ -333,6 +428,64 @@ abstract class WebhookPipelineTest {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
+
+    /**
+     * Sends each request in turn: the first is accepted, every later one is answered exactly like it. Exactly one
+     * stored webhook carries {@code id} (and no other stored key contains it), with one canonical event and one
+     * delivery per sink, delivered once to the HTTP receiver, the mailbox and the feed.
+     */
+    void assertStoredOnceUnder(String provider, String id, List<HttpRequest.Builder> requests) throws Exception {
+        HttpResponse<String> first = send(requests.get(0));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        for (HttpRequest.Builder again : requests.subList(1, requests.size())) {
+            assertSameAnswer(send(again), first);
+        }
+        assertThat(jdbc.queryForList("SELECT dedupe_key, provider_event_id FROM inbound_event WHERE dedupe_key LIKE ?",
+                "%" + id + "%")).extracting(row -> row.get("dedupe_key") + " " + row.get("provider_event_id"))
+                .containsExactly(provider + "|" + id + " " + id);
+        String eventId = jdbc.queryForObject("SELECT event_id FROM inbound_event WHERE dedupe_key = ?", String.class, provider + "|" + id);
+        awaitFeedRow(eventId);
+        awaitDeliveries(eventId, 1);
+        awaitEmails(eventId, 1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList("""
+                SELECT d.sink, d.status FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq
+                JOIN inbound_event i ON i.id = c.inbound_event_id WHERE i.dedupe_key = ? ORDER BY d.sink""", provider + "|" + id))
+                .extracting(row -> row.get("sink") + " " + row.get("status"))
+                .containsExactly("email DELIVERED", "http DELIVERED", "jdbc DELIVERED"));
+        assertThat(deliveriesOf(eventId)).hasSize(1);
+        assertThat(emailsOf(eventId)).hasSize(1);
+    }
+
+    static void assertSameAnswer(HttpResponse<String> duplicate, HttpResponse<String> original) {
+        assertThat(duplicate.statusCode()).as(duplicate.body()).isEqualTo(original.statusCode());
+        assertThat(duplicate.body()).isEqualTo(original.body());
+        assertThat(duplicate.headers().firstValue("Content-Type")).isEqualTo(original.headers().firstValue("Content-Type"));
+    }
+
+    /** The same request (method, headers, body) with a query string. */
+    static HttpRequest.Builder withQuery(HttpRequest.Builder request, String query) {
+        HttpRequest built = request.build();
+        HttpRequest.Builder copy = HttpRequest.newBuilder(URI.create(built.uri() + "?" + query)).POST(built.bodyPublisher().orElseThrow());
+        built.headers().map().forEach((name, values) -> values.forEach(v -> copy.header(name, v)));
+        return copy;
+    }
+
+    static String encode(String value) {
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    String prometheus() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    double webhooksCounted(String provider, String outcome) throws Exception {
+        return metricValue(prometheus(), "labhooks_webhooks_total", "outcome=\"" + outcome + "\",provider=\"" + provider + "\"");
+    }
+
+    double webhooksReceived(String provider) throws Exception {
+        return metricValue(prometheus(), "labhooks_webhooks_received_total", "provider=\"" + provider + "\"");
+    }
 
     static byte[] lolaEvent(String type, String jobId) {
         return ("{\"type\":\"" + type + "\",\"timestamp\":\"2026-06-01T08:14:02.123Z\",\"data\":{\"id\":\"evt_" + UUID.randomUUID()
