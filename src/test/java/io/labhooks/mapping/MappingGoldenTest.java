@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -16,6 +17,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -58,7 +60,7 @@ class MappingGoldenTest {
         camel.getComponent("jsonata", JsonataComponent.class).setFrameBinding(frame);
         camel.start();
         producer = camel.createProducerTemplate();
-        mappings = new MappingFiles(camel, MAPPINGS, frame);
+        mappings = new MappingFiles(camel, MAPPINGS, frame, new SimpleMeterRegistry(), Clock.systemUTC());
         try (InputStream in = MappingGoldenTest.class.getResourceAsStream("/schema/canonical-event.schema.json")) {
             schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(in);
         }
