@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.component.jsonata.JsonataComponent;
@@ -46,7 +47,7 @@ class MappingBoundsTest {
                 new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null, null);
         try (CamelContext camel = new DefaultCamelContext()) {
             MappingFiles mappings = new MappingFiles(camel, java.nio.file.Path.of("src/test/resources"),
-                    new MappingBounds(properties));
+                    new MappingBounds(properties), new SimpleMeterRegistry(), java.time.Clock.systemUTC());
             Instant start = Instant.now();
             assertThatThrownBy(() -> mappings.apply(java.nio.file.Path.of("src/test/resources/runaway/runaway.jsonata"),
                     "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))

@@ -1,0 +1,139 @@
+package io.labhooks.normalise;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+import com.dashjoin.jsonata.JException;
+import com.dashjoin.jsonata.Jsonata;
+import io.micrometer.core.instrument.Counter;
+import org.apache.camel.component.jsonata.JsonataFrameBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One mapping file as it changes on disk. It is looked at again when an event needs it and at least
+ * {@link #LOOK_INTERVAL} has passed since the last look: the whole file is read and compared with what the last look
+ * found (a few kilobytes once a second, and no file system's time stamp granularity can hide an edit). Content that
+ * differs is a new version, taken if it parses. One that is empty, unreadable (gone) or does not parse is refused:
+ * one ERROR line naming the file (never its content), counted in {@code labhooks.mappings.refused}, and the version
+ * in use stays until a good one arrives. With no version in use (broken or missing from the start) the events fail
+ * with the reason, to be retried.
+ *
+ * <p>A taken version is parsed afresh every {@link #EVALUATIONS_PER_PARSE} evaluations: jsonata-java 0.9.9 leaves
+ * state behind in a parsed expression on every evaluation, so each is a little slower than the last (the benchmark
+ * saw mappings slow from under a millisecond to past the 2 s bound after about 12,000 events), while a parse per
+ * event cost the normaliser a third of its time.
+ */
+final class MappingFile {
+
+    static final int EVALUATIONS_PER_PARSE = 64;
+    static final Duration LOOK_INTERVAL = Duration.ofSeconds(1);
+
+    private static final Logger log = LoggerFactory.getLogger(MappingFile.class);
+
+    /** What a look found: the file's text, or why it could not be read. */
+    private record Content(String text, String unreadable) {
+    }
+
+    private final Path path;
+    private final String name;
+    private final Clock clock;
+    private final Counter refused;
+
+    private Instant lookedAt;
+    private Content seen;
+    /** The version in use, when it was taken, its current parse and how many more evaluations that may serve. */
+    private String taken;
+    private Instant takenAt;
+    private Jsonata parsed;
+    private int evaluationsLeft;
+    /** Why there is no version in use, while there is none. */
+    private String unusable;
+
+    MappingFile(Path path, String name, Clock clock, Counter refused) {
+        this.path = path;
+        this.name = name;
+        this.clock = clock;
+        this.refused = refused;
+    }
+
+    /** The version in use applied to the input, in the given frame; one evaluation at a time per file. */
+    synchronized Object evaluate(Object input, JsonataFrameBinding frameBinding) throws IOException {
+        Instant now = clock.instant();
+        if (lookedAt == null || !now.isBefore(lookedAt.plus(LOOK_INTERVAL)) || now.isBefore(lookedAt)) {
+            look(now);
+        }
+        if (taken == null) {
+            throw new IOException("mapping file " + name + " " + unusable);
+        }
+        if (parsed == null || evaluationsLeft <= 0) {
+            parsed = Jsonata.jsonata(taken);
+            evaluationsLeft = EVALUATIONS_PER_PARSE;
+        }
+        evaluationsLeft--;
+        Jsonata.Frame frame = parsed.createFrame();
+        frameBinding.bindToFrame(frame);
+        return parsed.evaluate(input, frame);
+    }
+
+    /** Looks at the file at once, and parses the version in use afresh for the next event. */
+    synchronized void lookNow() {
+        look(clock.instant());
+        parsed = null;
+    }
+
+    private void look(Instant now) {
+        lookedAt = now;
+        Content content = read();
+        if (content.equals(seen)) {
+            return;
+        }
+        seen = content;
+        if (content.unreadable() != null) {
+            refuse("cannot be read (" + content.unreadable() + ")");
+            return;
+        }
+        if (content.text().isBlank()) {
+            refuse("is empty");
+            return;
+        }
+        Jsonata expression;
+        try {
+            expression = Jsonata.jsonata(content.text());
+        } catch (JException e) {
+            refuse("does not parse (JSONata error " + e.getError() + " at character " + e.getLocation() + ")");
+            return;
+        } catch (RuntimeException e) {
+            refuse("does not parse (" + e.getClass().getSimpleName() + ")");
+            return;
+        }
+        log.info(taken == null ? "Mapping file {} loaded" : "Mapping file {} changed: the new version is in use", name);
+        taken = content.text();
+        takenAt = now;
+        parsed = expression;
+        evaluationsLeft = EVALUATIONS_PER_PARSE;
+        unusable = null;
+    }
+
+    private Content read() {
+        try {
+            return new Content(Files.readString(path), null);
+        } catch (IOException e) {
+            return new Content(null, e.getClass().getSimpleName());
+        }
+    }
+
+    private void refuse(String problem) {
+        refused.increment();
+        if (taken == null) {
+            unusable = problem;
+            log.error("Mapping file {} {}: refused, and with no earlier version its events fail until it is fixed", name, problem);
+        } else {
+            log.error("Mapping file {} {}: refused, the version taken at {} stays in use until it is fixed", name, problem, takenAt);
+        }
+    }
+}
