@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Fullscript's "Fullscript-Signature: t={unix seconds},v1={hex}" header: lowercase-hex HMAC-SHA256 of
@@ -42,7 +43,7 @@ public final class FullscriptSignature {
         for (String secret : secrets) {
             byte[] expected = sign(secret, header.timestamp(), body).getBytes(StandardCharsets.US_ASCII);
             for (String presented : header.signatures()) {
-                matched |= MessageDigest.isEqual(expected, presented.toLowerCase().getBytes(StandardCharsets.US_ASCII));
+                matched |= MessageDigest.isEqual(expected, presented.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
             }
         }
         return matched;

@@ -9,7 +9,7 @@ import java.util.Map;
 import com.dashjoin.jsonata.Jsonata;
 import org.junit.jupiter.api.Test;
 
-import io.labhooks.config.LabhooksProperties;
+import io.labhooks.support.TestSettings;
 import io.labhooks.normalise.MappingBounds;
 
 /**
@@ -19,8 +19,7 @@ import io.labhooks.normalise.MappingBounds;
  */
 class HostIndependentFunctionsTest {
 
-    private final MappingBounds frame = new MappingBounds(new LabhooksProperties("routes", "mappings", null,
-            new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null));
+    private final MappingBounds frame = new MappingBounds(TestSettings.mappingBounds());
 
     private Object evaluate(String expression, Object input) {
         Jsonata jsonata = Jsonata.jsonata(expression);

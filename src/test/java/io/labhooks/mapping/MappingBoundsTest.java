@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.support.TestSettings;
 import io.labhooks.normalise.MappingBounds;
 import io.labhooks.normalise.MappingFiles;
 
@@ -25,8 +26,7 @@ class MappingBoundsTest {
     @Test
     @Timeout(30) // without the bounds this evaluation never ends
     void aMappingThatRecursesForeverFailsFast() throws Exception {
-        LabhooksProperties properties = new LabhooksProperties("routes", "mappings", null,
-                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null, null);
+        LabhooksProperties properties = TestSettings.mappingBounds();
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.getComponent("jsonata", JsonataComponent.class).setFrameBinding(new MappingBounds(properties));
             camel.start();
@@ -43,8 +43,7 @@ class MappingBoundsTest {
     @Test
     @Timeout(30)
     void theNormalisersOwnMappingPathIsBoundedToo() throws Exception {
-        LabhooksProperties properties = new LabhooksProperties("routes", "mappings", null,
-                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null, null);
+        LabhooksProperties properties = TestSettings.mappingBounds();
         try (CamelContext camel = new DefaultCamelContext()) {
             MappingFiles mappings = new MappingFiles(camel, java.nio.file.Path.of("src/test/resources"),
                     new MappingBounds(properties), new SimpleMeterRegistry(), java.time.Clock.systemUTC());

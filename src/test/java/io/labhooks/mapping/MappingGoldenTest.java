@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.labhooks.config.LabhooksProperties;
+import io.labhooks.support.TestSettings;
 import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.normalise.CanonicalEvents;
 import io.labhooks.normalise.MappingBounds;
@@ -54,8 +54,7 @@ class MappingGoldenTest {
     @BeforeAll
     static void start() throws Exception {
         // both paths evaluate in the box's own frame: bounds and the host-independent built-ins
-        MappingBounds frame = new MappingBounds(new LabhooksProperties("routes", "mappings", null,
-                new LabhooksProperties.Pipeline(100, 10, 60, 5, 2000, 200), null, null, null));
+        MappingBounds frame = new MappingBounds(TestSettings.mappingBounds());
         camel = new DefaultCamelContext();
         camel.getComponent("jsonata", JsonataComponent.class).setFrameBinding(frame);
         camel.start();
