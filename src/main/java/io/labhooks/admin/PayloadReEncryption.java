@@ -57,11 +57,9 @@ public class PayloadReEncryption {
         long after = 0;
         List<Long> batch;
         do {
-            batch = jdbc.queryForList("""
-                    SELECT id FROM inbound_event WHERE id > :after AND body_purged_at IS NULL
-                    AND (payload_key_id IS NULL OR payload_key_id <> :newest)
-                    ORDER BY id FETCH FIRST :batch ROWS ONLY""", Map.of("after", after, "newest", newest, "batch", BATCH),
-                    Long.class);
+            batch = jdbc.queryForList("SELECT id FROM inbound_event WHERE id > :after AND "
+                    + PayloadEncryptionStatus.NOT_UNDER_NEWEST + " ORDER BY id FETCH FIRST :batch ROWS ONLY",
+                    Map.of("after", after, "newest", newest, "batch", BATCH), Long.class);
             List<Long> ids = batch;
             reEncrypted += transaction.execute(tx -> {
                 int done = 0;
