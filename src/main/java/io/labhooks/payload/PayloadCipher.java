@@ -103,7 +103,7 @@ public class PayloadCipher {
     }
 
     /** Whether a stored body is an envelope (and not plain JSON). */
-    public static boolean isEnvelope(byte[] stored) {
+    private static boolean isEnvelope(byte[] stored) {
         return stored != null && stored.length >= MAGIC.length && Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
     }
 
