@@ -17,7 +17,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The operator API (see README, "Operating labhooks"). Only reachable through {@link AdminAccess}; every raw
- * payload read, retry, replay and erasure is written to the audit table with the operator's name.
+ * payload read, retry, replay, erasure and re-encryption is written to the audit table with the operator's name.
  */
 @RestController
 @RequestMapping("/admin")
@@ -27,12 +27,15 @@ public class AdminController {
     private final Replays replays;
     private final OrderErasure erasure;
     private final AuditLog audit;
+    private final PayloadReEncryption reEncryption;
 
-    public AdminController(EventQueries queries, Replays replays, OrderErasure erasure, AuditLog audit) {
+    public AdminController(EventQueries queries, Replays replays, OrderErasure erasure, AuditLog audit,
+                           PayloadReEncryption reEncryption) {
         this.queries = queries;
         this.replays = replays;
         this.erasure = erasure;
         this.audit = audit;
+        this.reEncryption = reEncryption;
     }
 
     @GetMapping("/inbound-events")
@@ -108,6 +111,15 @@ public class AdminController {
             }
             default -> throw new AdminRequestException(400, "action must be \"redeliver\" or \"remap\"");
         };
+    }
+
+    /**
+     * Every stored raw payload not under the newest key is re-encrypted under it; answers how many were and how
+     * many remain. At 0 remaining the older keys can be removed from LABHOOKS_PAYLOAD_KEYS.
+     */
+    @PostMapping("/payload-keys/re-encrypt")
+    public Map<String, Object> reEncryptPayloads(@RequestAttribute(AdminAccess.ACTOR) String actor) {
+        return reEncryption.reEncrypt(actor);
     }
 
     /** Audit rows, newest first (reading them is not itself audited). */

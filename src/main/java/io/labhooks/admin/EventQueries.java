@@ -13,17 +13,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import io.labhooks.payload.PayloadCipher;
+import io.labhooks.payload.PayloadUnreadableException;
+
 /**
  * What an operator can look up: stored webhooks, canonical events with their timeline, orders with their
- * history, and deliveries. Read-only; a raw payload is redacted unless asked for, and that read is audited by
- * the caller.
+ * history, and deliveries. Read-only; a raw payload is decrypted, redacted unless asked for, and that read is
+ * audited by the caller.
  */
 @Component
 public class EventQueries {
 
     private static final String INBOUND_COLUMNS = """
             id, provider, provider_event_type, provider_event_id, event_id, revision, status, attempts, received_at,
-            normalised_at, next_attempt_at, last_error, body_purged_at""";
+            normalised_at, next_attempt_at, last_error, body_purged_at, payload_key_id""";
     private static final String CANONICAL_COLUMNS = """
             seq, event_id, inbound_event_id, provider, type, provider_event_type, order_key, order_status,
             out_of_order, occurred_at, received_at, recorded_at""";
@@ -31,11 +34,14 @@ public class EventQueries {
     private final NamedParameterJdbcTemplate jdbc;
     private final ObjectMapper json;
     private final RawPayloadRedaction redaction;
+    private final PayloadCipher payloads;
 
-    public EventQueries(NamedParameterJdbcTemplate jdbc, ObjectMapper json, RawPayloadRedaction redaction) {
+    public EventQueries(NamedParameterJdbcTemplate jdbc, ObjectMapper json, RawPayloadRedaction redaction,
+                        PayloadCipher payloads) {
         this.jdbc = jdbc;
         this.json = json;
         this.redaction = redaction;
+        this.payloads = payloads;
     }
 
     /** Newest first. Type is the provider's event type; order matches the canonical events' order key. */
@@ -46,17 +52,26 @@ public class EventQueries {
                 + " ORDER BY id DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
     }
 
-    /** One stored webhook with its payload (redacted unless {@code raw}) and the canonical events made from it. */
+    /**
+     * One stored webhook with its payload (redacted unless {@code raw}) and the canonical events made from it. A
+     * payload this box cannot decrypt is shown as null, with the reason in payloadError.
+     */
     public Map<String, Object> inboundEvent(long id, boolean raw) {
-        List<Map<String, Object>> rows = jdbc.queryForList("SELECT " + INBOUND_COLUMNS + ", body FROM inbound_event WHERE id = :id",
-                Map.of("id", id));
+        List<Map<String, Object>> rows = jdbc.queryForList("SELECT " + INBOUND_COLUMNS + ", body, dedupe_key FROM inbound_event"
+                + " WHERE id = :id", Map.of("id", id));
         if (rows.isEmpty()) {
             throw new AdminRequestException(404, "no inbound event " + id);
         }
         Map<String, Object> row = rows.get(0); // Spring's rows match column names in any case (H2 upper, PostgreSQL lower)
         byte[] body = (byte[]) row.remove("body");
+        String dedupeKey = (String) row.remove("dedupe_key");
         Map<String, Object> shown = Rows.shown(row);
-        shown.put("payload", payload(body, raw, shown.get("bodyPurgedAt") != null));
+        try {
+            shown.put("payload", shown.get("bodyPurgedAt") != null ? null : payload(payloads.open(body, dedupeKey), raw));
+        } catch (PayloadUnreadableException unreadable) {
+            shown.put("payload", null);
+            shown.put("payloadError", unreadable.getMessage());
+        }
         shown.put("canonicalEvents", jdbc.queryForList("SELECT event_id FROM canonical_event WHERE inbound_event_id = :id ORDER BY seq",
                 Map.of("id", id), String.class));
         return shown;
@@ -150,10 +165,7 @@ public class EventQueries {
                 + where.sql() + " ORDER BY id DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
     }
 
-    private Object payload(byte[] body, boolean raw, boolean purged) {
-        if (purged) {
-            return null;
-        }
+    private Object payload(byte[] body, boolean raw) {
         try {
             var tree = json.readTree(body);
             return raw ? tree : redaction.redact(tree);

@@ -16,6 +16,8 @@ import org.springframework.stereotype.Component;
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.dedupe.EventIds;
 import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.payload.PayloadCipher;
+import io.labhooks.payload.PayloadUnreadableException;
 import io.labhooks.queue.LeasedClaims;
 import io.labhooks.queue.LeasedClaims.Claim;
 
@@ -39,12 +41,19 @@ public class InboundEventQueue {
     private final LeasedClaims claims;
     private final Clock clock;
     private final LabhooksProperties.Pipeline settings;
+    private final PayloadCipher payloads;
 
-    public InboundEventQueue(JdbcTemplate jdbc, LeasedClaims claims, Clock clock, LabhooksProperties properties) {
+    public InboundEventQueue(JdbcTemplate jdbc, LeasedClaims claims, Clock clock, LabhooksProperties properties,
+                             PayloadCipher payloads) {
         this.jdbc = jdbc;
         this.claims = claims;
         this.clock = clock;
         this.settings = properties.pipeline();
+        this.payloads = payloads;
+    }
+
+    /** A stored body as read, and the dedupe key its encryption is bound to. */
+    private record StoredBody(byte[] body, String dedupeKey) {
     }
 
     /** The claimed events, oldest first. */
@@ -54,8 +63,10 @@ public class InboundEventQueue {
     }
 
     /**
-     * Starts the attempt if the claim still holds ({@link #CLAIM_HELD}); then the raw body is the message and what
-     * the ingest route recorded is in exchange properties.
+     * Starts the attempt if the claim still holds ({@link #CLAIM_HELD}); then the raw body, decrypted, is the
+     * message and what the ingest route recorded is in exchange properties. A body this box cannot decrypt (its key
+     * is not configured, or is another key under the same id) is kept as FAILED at once with the reason: keys are
+     * read at startup, so retrying here cannot succeed. Once the key is back, a remap maps it.
      */
     public void load(Exchange exchange) {
         Claim claim = exchange.getIn().getBody(Claim.class);
@@ -76,8 +87,9 @@ public class InboundEventQueue {
             LOG.error("Inbound event {} kept as FAILED: {}", id, LeasedClaims.NO_OUTCOME);
             return;
         }
-        byte[] body = jdbc.queryForObject("""
-                SELECT provider, event_id, revision, provider_event_id, provider_event_type, mapping, body, received_at
+        StoredBody stored = jdbc.queryForObject("""
+                SELECT provider, dedupe_key, event_id, revision, provider_event_id, provider_event_type, mapping, body,
+                       received_at
                 FROM inbound_event WHERE id = ?""", (rs, row) -> {
             String firstEventId = rs.getString("event_id");
             int revision = rs.getInt("revision");
@@ -91,8 +103,19 @@ public class InboundEventQueue {
             exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, rs.getString("provider_event_type"));
             exchange.setProperty(WebhookExchange.MAPPING, rs.getString("mapping"));
             exchange.setProperty(WebhookExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
-            return rs.getBytes("body");
+            return new StoredBody(rs.getBytes("body"), rs.getString("dedupe_key"));
         }, id);
+        byte[] body;
+        try {
+            body = payloads.open(stored.body(), stored.dedupeKey());
+        } catch (PayloadUnreadableException unreadable) {
+            exchange.setProperty(CLAIM_HELD, false);
+            String error = unreadable.getClass().getSimpleName() + ": " + unreadable.getMessage();
+            claims.finish("inbound_event", claim, "status = 'FAILED', next_attempt_at = NULL, last_error = :error",
+                    Map.of("error", error));
+            LOG.error("Inbound event {} kept as FAILED: {}", id, error);
+            return;
+        }
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(body);
     }
