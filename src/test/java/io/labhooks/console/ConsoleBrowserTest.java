@@ -219,6 +219,39 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void aReplayRunsOnlyWithTheDryRunsCountConfirmed() throws Exception {
+        signIn("frank");
+        String job = "job-" + UUID.randomUUID();
+        send(signer.lola(lolaEvent("job.confirmed", job, "Jane Replayed")));
+        send(signer.lola(lolaEvent("job.completed", job, "Jane Replayed")));
+        String orderKey = "lola|" + job;
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM delivery WHERE order_key = ? AND sink = 'http' AND status = 'DELIVERED'", Integer.class, orderKey), n -> n == 2);
+
+        dryRunRedelivery(orderKey);
+        assertThat(text(By.cssSelector("#matched strong"))).isEqualTo("2");
+        assertThat(browser.findElements(By.cssSelector("#sample tbody tr"))).hasSize(2);
+        Chromium.screenshot(browser, "replay-dry-run");
+
+        // A count other than the dry run's is refused and replays nothing.
+        browser.findElement(By.id("confirmCount")).sendKeys("3");
+        browser.findElement(By.cssSelector("form.stacked button[type=submit]")).click();
+        waitUntil(() -> text(By.tagName("main")).contains("matches 2 event(s) now, not the 3 you confirmed"));
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM delivery WHERE order_key = ? AND replayed", Integer.class, orderKey)).isZero();
+
+        dryRunRedelivery(orderKey);
+        browser.findElement(By.id("confirmCount")).sendKeys("2");
+        browser.findElement(By.cssSelector("form.stacked button[type=submit]")).click();
+        waitUntil(() -> !browser.findElements(By.id("replayed")).isEmpty());
+        assertThat(text(By.cssSelector("#replayed strong"))).isEqualTo("2");
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM delivery WHERE order_key = ? AND sink = 'http' AND replayed AND status = 'DELIVERED'",
+                Integer.class, orderKey), n -> n == 2);
+        assertThat(jdbc.queryForObject("SELECT actor FROM admin_audit WHERE action = 'replay-redeliver' AND detail LIKE ?",
+                String.class, "%" + job + "%")).startsWith("frank (console, token ");
+    }
+
+    @Test
     void afterSigningOutThePagesAreRefused() throws Exception {
         signIn("erin");
         browser.findElement(By.cssSelector("form.who button[type=submit]")).click();
@@ -237,6 +270,14 @@ class ConsoleBrowserTest {
         waitUntil(() -> text(By.tagName("main")).contains("That is not a current admin token."));
         assertThat(browser.manage().getCookieNamed(ConsoleGuard.SESSION_COOKIE)).isNull();
         Chromium.screenshot(browser, "sign-in");
+    }
+
+    private void dryRunRedelivery(String orderKey) {
+        browser.get(url("/console/replays"));
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("sink"))).selectByValue("http");
+        browser.findElement(By.id("order")).sendKeys(orderKey);
+        browser.findElement(By.cssSelector("#replay-form button[type=submit]")).click();
+        waitUntil(() -> !browser.findElements(By.id("matched")).isEmpty());
     }
 
     private void signIn(String operator) {
