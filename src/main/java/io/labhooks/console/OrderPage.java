@@ -9,14 +9,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestParam;
 
+import io.labhooks.admin.AdminRequestException;
 import io.labhooks.admin.EventQueries;
+import io.labhooks.admin.OrderErasure;
 
 /**
  * "Where is order X and what happened to it?": found by the clinic's externalOrderId, a provider's order or event
  * id, or the order key. One timeline of every matching order's events, across providers, in the order they
- * arrived, with out-of-order arrivals and revisions marked, and every delivery of them per sink.
+ * arrived, with out-of-order arrivals and revisions marked, and every delivery of them per sink. Erasure, with the
+ * order key typed in to confirm.
  */
 @Controller
 class OrderPage {
@@ -31,9 +36,21 @@ class OrderPage {
     }
 
     private final EventQueries queries;
+    private final OrderErasure erasure;
 
-    OrderPage(EventQueries queries) {
+    OrderPage(EventQueries queries, OrderErasure erasure) {
         this.queries = queries;
+        this.erasure = erasure;
+    }
+
+    @PostMapping("/console/orders/erase")
+    String erase(@RequestParam String orderKey, @RequestParam(defaultValue = "") String confirmKey,
+                 @RequestAttribute(ConsoleGuard.SESSION) ConsoleSession session, Model model) {
+        if (!orderKey.equals(confirmKey.strip())) {
+            throw new AdminRequestException(400, "type the order key exactly to erase it; nothing was erased");
+        }
+        model.addAttribute("erased", erasure.erase(orderKey, session.actor()));
+        return "console/erased";
     }
 
     @GetMapping("/console/orders")

@@ -252,6 +252,33 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void anOrderIsErasedOnlyWithItsKeyTypedIn() throws Exception {
+        signIn("grace");
+        String job = "job-" + UUID.randomUUID();
+        send(signer.lola(lolaEvent("job.confirmed", job, "Jane Erased")));
+        String orderKey = "lola|" + job;
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM delivery WHERE order_key = ? AND status <> 'DELIVERED'", Integer.class, orderKey) == 0
+                && jdbc.queryForObject("SELECT COUNT(*) FROM delivery WHERE order_key = ?", Integer.class, orderKey) > 0);
+
+        long webhook = storedWebhook(job);
+        browser.get(url("/console/orders?q=" + encode("order-" + job)));
+        browser.findElement(By.id("confirm-0")).sendKeys("lola|someone-else");
+        browser.findElement(By.cssSelector("form.erase button[type=submit]")).click();
+        waitUntil(() -> text(By.tagName("main")).contains("type the order key exactly"));
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM order_state WHERE order_key = ?", Integer.class, orderKey)).isOne();
+
+        browser.get(url("/console/orders?q=" + encode("order-" + job)));
+        browser.findElement(By.id("confirm-0")).sendKeys(orderKey);
+        browser.findElement(By.cssSelector("form.erase button[type=submit]")).click();
+        waitUntil(() -> !browser.findElements(By.id("erased")).isEmpty());
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM order_state WHERE order_key = ?", Integer.class, orderKey)).isZero();
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event WHERE id = ?", Integer.class, webhook)).isZero();
+        assertThat(jdbc.queryForObject("SELECT actor FROM admin_audit WHERE action = 'erase-order' AND target = ?",
+                String.class, "order " + orderKey)).startsWith("grace (console, token ");
+    }
+
+    @Test
     void afterSigningOutThePagesAreRefused() throws Exception {
         signIn("erin");
         browser.findElement(By.cssSelector("form.who button[type=submit]")).click();
