@@ -11,9 +11,15 @@ import io.labhooks.config.LabhooksProperties;
 @Configuration
 public class AdminConfiguration {
 
+    /** The same tokens for the operator API and the console. */
     @Bean
-    FilterRegistrationBean<AdminAccess> adminAccess(LabhooksProperties properties, ObjectMapper json) {
-        FilterRegistrationBean<AdminAccess> registration = new FilterRegistrationBean<>(new AdminAccess(properties.admin(), json));
+    AdminTokens adminTokens(LabhooksProperties properties) {
+        return new AdminTokens(properties.admin());
+    }
+
+    @Bean
+    FilterRegistrationBean<AdminAccess> adminAccess(AdminTokens tokens, ObjectMapper json) {
+        FilterRegistrationBean<AdminAccess> registration = new FilterRegistrationBean<>(new AdminAccess(tokens, json));
         registration.addUrlPatterns("/admin", "/admin/*");
         return registration;
     }

@@ -158,6 +158,70 @@ public class EventQueries {
                 ORDER BY d.id FETCH FIRST :limit ROWS ONLY""", parameters));
     }
 
+    /** A page of {@link #inboundEvents(EventFilter)}: only rows older than id {@code olderThan} (keyset paging). */
+    public List<Map<String, Object>> inboundEvents(EventFilter filter, Long olderThan) {
+        EventFilter.Where where = filter.where("provider", "provider_event_type", EventFilter.INBOUND_EVENT_OF_ORDER,
+                "status", "received_at");
+        where.parameters.put("olderThan", olderThan == null ? Long.MAX_VALUE : olderThan);
+        return Rows.shown(jdbc.queryForList("SELECT " + INBOUND_COLUMNS + " FROM inbound_event WHERE " + where.sql()
+                + " AND id < :olderThan ORDER BY id DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
+    }
+
+    /** A page of {@link #canonicalEvents(EventFilter)}: only events older than seq {@code olderThan} (keyset paging). */
+    public List<Map<String, Object>> canonicalEvents(EventFilter filter, Long olderThan) {
+        EventFilter.Where where = filter.where("provider", "type", "order_key", "order_status", "received_at");
+        where.parameters.put("olderThan", olderThan == null ? Long.MAX_VALUE : olderThan);
+        return Rows.shown(jdbc.queryForList("SELECT " + CANONICAL_COLUMNS + " FROM canonical_event WHERE " + where.sql()
+                + " AND seq < :olderThan ORDER BY seq DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
+    }
+
+    /**
+     * The orders a search names: an order key, the clinic's externalOrderId, a provider's order id, or the
+     * provider event id of one of its webhooks. Several when one externalOrderId spans providers.
+     */
+    public List<String> orderKeysMatching(String search) {
+        return jdbc.queryForList("""
+                SELECT order_key FROM order_state WHERE order_key = :s OR external_order_id = :s OR provider_order_id = :s
+                UNION
+                SELECT c.order_key FROM canonical_event c JOIN inbound_event i ON i.id = c.inbound_event_id
+                WHERE i.provider_event_id = :s AND c.order_key IS NOT NULL
+                UNION
+                SELECT order_key FROM canonical_event WHERE order_key = :s
+                ORDER BY 1 FETCH FIRST 20 ROWS ONLY""", Map.of("s", search), String.class);
+    }
+
+    /**
+     * Per provider: webhooks stored since {@code since}, those whose mapping FAILED, and when the last one was
+     * received. Three indexed queries rather than one scan of every stored webhook.
+     */
+    public Map<String, Map<String, Object>> providerActivity(java.time.OffsetDateTime since) {
+        Map<String, Map<String, Object>> providers = new java.util.TreeMap<>();
+        jdbc.query("SELECT provider, MAX(received_at) AS last_received_at FROM inbound_event GROUP BY provider", row -> {
+            providers.computeIfAbsent(row.getString("provider"), p -> new LinkedHashMap<>())
+                    .put("lastReceivedAt", row.getObject("last_received_at", java.time.OffsetDateTime.class).toInstant());
+        });
+        jdbc.query("SELECT provider, COUNT(*) AS n FROM inbound_event WHERE received_at >= :since GROUP BY provider",
+                Map.of("since", since), row -> {
+                    providers.computeIfAbsent(row.getString("provider"), p -> new LinkedHashMap<>()).put("received", row.getLong("n"));
+                });
+        jdbc.query("SELECT provider, COUNT(*) AS n FROM inbound_event WHERE status = 'FAILED' GROUP BY provider", row -> {
+            providers.computeIfAbsent(row.getString("provider"), p -> new LinkedHashMap<>()).put("failed", row.getLong("n"));
+        });
+        return providers;
+    }
+
+    /** Audit rows newest first, older than id {@code olderThan}, optionally by operator (a substring) and action. */
+    public List<Map<String, Object>> audit(EventFilter filter, String actor, String action, Long olderThan) {
+        EventFilter.Where where = filter.where(null, null, null, null, "at");
+        where.parameters.put("olderThan", olderThan == null ? Long.MAX_VALUE : olderThan);
+        where.parameters.put("actor", actor == null || actor.isBlank() ? null : "%" + actor.strip() + "%");
+        where.parameters.put("action", action == null || action.isBlank() ? null : action.strip());
+        return Rows.shown(jdbc.queryForList("SELECT id, at, actor, action, target, detail FROM admin_audit WHERE "
+                + where.sql() + " AND id < :olderThan AND (CAST(:actor AS VARCHAR(255)) IS NULL OR actor LIKE :actor)"
+                + " AND (CAST(:action AS VARCHAR(64)) IS NULL OR action = :action)"
+                + " ORDER BY id DESC FETCH FIRST :limit ROWS ONLY", where.parameters));
+    }
+
     /** Newest first. */
     public List<Map<String, Object>> audit(EventFilter filter) {
         EventFilter.Where where = filter.where(null, null, null, null, "at");

@@ -1,0 +1,56 @@
+package io.labhooks.console;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestParam;
+
+import io.labhooks.admin.EventQueries;
+import io.labhooks.admin.Replays;
+
+/** Dead letters grouped by sink and last error (one cause, one group), each retryable on its own; audited. */
+@Controller
+class DeadLetterPage {
+
+    static final int MOST = 1000;
+
+    record Group(String sink, String lastError, List<Map<String, Object>> deliveries) {
+    }
+
+    private final EventQueries queries;
+    private final Replays replays;
+
+    DeadLetterPage(EventQueries queries, Replays replays) {
+        this.queries = queries;
+        this.replays = replays;
+    }
+
+    @GetMapping("/console/dead-letters")
+    String deadLetters(@RequestParam(required = false) String sink, @RequestParam(required = false) Long retried, Model model) {
+        List<Map<String, Object>> dead = queries.deliveries("DEAD", sink == null || sink.isBlank() ? null : sink, MOST);
+        Map<List<String>, List<Map<String, Object>>> grouped = dead.stream().collect(Collectors.groupingBy(
+                d -> java.util.Arrays.asList((String) d.get("sink"), String.valueOf(d.get("lastError"))),
+                LinkedHashMap::new, Collectors.toList()));
+        model.addAttribute("groups", grouped.entrySet().stream()
+                .map(e -> new Group(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList());
+        model.addAttribute("total", dead.size());
+        model.addAttribute("cut", dead.size() >= MOST);
+        model.addAttribute("sink", sink);
+        model.addAttribute("retried", retried);
+        return "console/dead-letters";
+    }
+
+    @PostMapping("/console/deliveries/{id}/retry")
+    String retry(@PathVariable long id, @RequestAttribute(ConsoleGuard.SESSION) ConsoleSession session) {
+        replays.retry(id, session.actor());
+        return "redirect:/console/dead-letters?retried=" + id;
+    }
+}
