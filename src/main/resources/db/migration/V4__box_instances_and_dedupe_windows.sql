@@ -28,5 +28,5 @@ ALTER TABLE inbound_event ADD COLUMN dedupe_expires_at TIMESTAMP WITH TIME ZONE;
 ALTER TABLE inbound_event DROP CONSTRAINT uq_inbound_event_dedupe;
 CREATE INDEX ix_inbound_event_dedupe_key ON inbound_event (dedupe_key);
 CREATE INDEX ix_inbound_event_dedupe_expires ON inbound_event (dedupe_expires_at);
--- Webhooks stored before windows existed keep their keys for 30 days from receipt, longer than any default window.
-UPDATE inbound_event SET dedupe_expires_at = received_at + INTERVAL '30' DAY;
+-- Webhooks stored before windows existed keep their keys for 62 days from receipt, longer than any default window.
+UPDATE inbound_event SET dedupe_expires_at = received_at + INTERVAL '62' DAY;

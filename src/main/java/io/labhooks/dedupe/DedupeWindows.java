@@ -7,14 +7,20 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.RouteDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.labhooks.config.StartupRefusal;
 import io.labhooks.ingest.WebhookExchange;
 
 /**
@@ -33,11 +39,27 @@ public class DedupeWindows {
     private final NamedParameterJdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final Clock clock;
+    private final CamelContext camel;
 
-    public DedupeWindows(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock) {
+    public DedupeWindows(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock, CamelContext camel) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.clock = clock;
+        this.camel = camel;
+    }
+
+    /**
+     * Every provider route's window must read as a duration: a typo would otherwise answer each of that provider's
+     * webhooks 500 until its retries ran out. Checked once the routes are built; a bad one stops the box.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    public void checkEveryProvidersWindow() {
+        for (RouteDefinition route : camel.getCamelContextExtension().getContextPlugin(Model.class).getRouteDefinitions()) {
+            Map<String, Object> parameters = route.getTemplateParameters();
+            if (parameters != null && parameters.containsKey("dedupeWindow")) {
+                parse(String.valueOf(parameters.get("dedupeWindow")), String.valueOf(parameters.get("provider")));
+            }
+        }
     }
 
     /** When this webhook's dedupe key is released: its receipt plus the provider's window ({@code 10d}, {@code PT36H}). */
@@ -55,8 +77,9 @@ public class DedupeWindows {
             }
             return duration;
         } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw new IllegalStateException("the dedupeWindow of provider " + provider + " is '" + window
-                    + "', not a positive duration such as 10d");
+            throw new StartupRefusal("the dedupeWindow of provider " + provider + " is '" + window
+                    + "', not a positive duration such as 10d",
+                    "Correct the dedupeWindow parameter in routes/providers/" + provider + ".camel.yaml (10d, 36h or P10D).");
         }
     }
 
@@ -68,7 +91,7 @@ public class DedupeWindows {
             batch = transaction.execute(tx -> {
                 List<Map<String, Object>> expired = jdbc.queryForList("""
                         SELECT id, dedupe_key FROM inbound_event WHERE dedupe_expires_at <= :now
-                        ORDER BY dedupe_expires_at FETCH FIRST :batch ROWS ONLY""",
+                        ORDER BY dedupe_expires_at FETCH FIRST :batch ROWS ONLY FOR UPDATE SKIP LOCKED""",
                         Map.of("now", OffsetDateTime.now(clock), "batch", BATCH));
                 if (expired.isEmpty()) {
                     return 0;

@@ -55,16 +55,21 @@ public class DeliveryQueue {
     private final LeasedClaims claims;
     private final SinkCatalog sinks;
     private final SinkCircuits circuits;
+    private final SinkWorkers workers;
+    private final int batchSize;
     private final Clock clock;
     private final MeterRegistry metrics;
 
     public DeliveryQueue(JdbcTemplate jdbc, TransactionTemplate transaction, LeasedClaims claims, SinkCatalog sinks,
-                         SinkCircuits circuits, Clock clock, MeterRegistry metrics) {
+                         SinkCircuits circuits, SinkWorkers workers, LabhooksProperties properties, Clock clock,
+                         MeterRegistry metrics) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.claims = claims;
         this.sinks = sinks;
         this.circuits = circuits;
+        this.workers = workers;
+        this.batchSize = properties.pipeline().batchSize();
         this.clock = clock;
         this.metrics = metrics;
     }
@@ -77,7 +82,10 @@ public class DeliveryQueue {
         if (sinks.named(sink).isEmpty() || !circuits.mayClaim(sink)) {
             return List.of();
         }
-        return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "replayed, canonical_event_seq, id");
+        // Batches are sent in parallel and the poller does not wait for them: claim only what the workers can
+        // start soon, so one box holds at most a batch of a sink's claims and the others get the rest.
+        return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "replayed, canonical_event_seq, id",
+                batchSize - workers.inFlight(sink));
     }
 
     /**

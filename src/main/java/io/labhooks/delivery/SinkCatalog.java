@@ -63,8 +63,9 @@ public class SinkCatalog {
             return "none";
         }
         return active.stream().sorted(java.util.Comparator.comparing(Sink::name))
-                .map(s -> s.name() + " (types " + String.join(",", s.types())
-                        + (s.excludeTypes().isEmpty() ? "" : ", except " + String.join(",", s.excludeTypes())) + ")")
+                .map(s -> s.name() + " (types " + String.join(",", new java.util.TreeSet<>(s.types()))
+                        + (s.excludeTypes().isEmpty() ? "" : ", except " + String.join(",", new java.util.TreeSet<>(s.excludeTypes())))
+                        + ")")
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 

@@ -1,6 +1,9 @@
 package io.labhooks.delivery;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
@@ -16,9 +19,10 @@ import io.labhooks.config.LabhooksProperties;
  * one before it is no longer pending. A slow order then holds one worker, not the sink.
  */
 @Component
-class SinkWorkers implements CamelContextConfiguration {
+public class SinkWorkers implements CamelContextConfiguration {
 
     private final Map<String, Integer> concurrency;
+    private final Map<String, ExecutorService> pools = new ConcurrentHashMap<>();
 
     SinkWorkers(LabhooksProperties properties) {
         LabhooksProperties.Sinks sinks = properties.sinks();
@@ -33,8 +37,20 @@ class SinkWorkers implements CamelContextConfiguration {
 
     @Override
     public void beforeApplicationStart(CamelContext camel) {
-        concurrency.forEach((sink, workers) -> camel.getRegistry().bind(sink + "SinkWorkers",
-                camel.getExecutorServiceManager().newFixedThreadPool(this, "deliver-" + sink, workers)));
+        concurrency.forEach((sink, workers) -> {
+            ExecutorService pool = camel.getExecutorServiceManager().newFixedThreadPool(this, "deliver-" + sink, workers);
+            pools.put(sink, pool);
+            camel.getRegistry().bind(sink + "SinkWorkers", pool);
+        });
+    }
+
+    /**
+     * The sink's deliveries this box has handed to its workers and not yet finished (running or waiting for a
+     * worker): the poller claims only what brings this back up to one batch, so a box never hoards more claims
+     * than it can start soon, and other boxes get the rest.
+     */
+    public int inFlight(String sink) {
+        return pools.get(sink) instanceof ThreadPoolExecutor pool ? pool.getActiveCount() + pool.getQueue().size() : 0;
     }
 
     @Override

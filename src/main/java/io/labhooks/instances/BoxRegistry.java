@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -25,6 +28,10 @@ import io.labhooks.queue.LeasedClaims;
  * of after its leases; a restarted box releases its own previous run's claims as it starts. Registration also
  * holds the deployment's rule on sinks: every box switches on the same sinks, since each event is queued for the
  * sinks of whichever box maps it.
+ * <p>
+ * The heartbeat runs on a thread of its own, not a Camel timer: Camel stops its consumers first when the box shuts
+ * down and then waits for the work in flight, and a box still finishing deliveries must not look gone meanwhile.
+ * It stops only after Camel has, just before the box hands back its claims.
  */
 @Component
 @DependsOn("flywayInitializer")
@@ -38,6 +45,11 @@ public class BoxRegistry {
     private final BoxIdentity box;
     private final Duration lapse;
     private final String sinks;
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "box-heartbeat");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public BoxRegistry(JdbcTemplate jdbc, TransactionTemplate transaction, LeasedClaims claims, BoxIdentity box,
                        SinkCatalog sinkCatalog, LabhooksProperties properties) {
@@ -47,7 +59,23 @@ public class BoxRegistry {
         this.box = box;
         this.lapse = properties.instance().lapse();
         this.sinks = sinkCatalog.signature();
+        Duration interval = properties.instance().heartbeatInterval();
+        if (lapse.compareTo(interval.multipliedBy(3)) < 0) {
+            throw new StartupRefusal("labhooks.instance.lapse (" + lapse.toSeconds() + " s) is less than three heartbeat "
+                    + "intervals (" + interval.toMillis() + " ms): running boxes would be taken for gone",
+                    "Set labhooks.instance.lapse to at least three times labhooks.instance.heartbeat-interval.");
+        }
         transaction.executeWithoutResult(tx -> register());
+        heartbeats.scheduleWithFixedDelay(this::beat, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            heartbeat();
+            releaseLapsed();
+        } catch (RuntimeException e) {
+            LOG.warn("Heartbeat failed ({}); trying again at the next one", e.getClass().getSimpleName());
+        }
     }
 
     private void register() {
@@ -79,7 +107,7 @@ public class BoxRegistry {
     }
 
     /** Tells the other boxes this one is alive; registers again if it was taken for gone (a long pause). */
-    public void heartbeat() {
+    void heartbeat() {
         OffsetDateTime now = databaseNow();
         if (jdbc.update("UPDATE box_instance SET heartbeat_at = ? WHERE id = ?", now, box.id()) == 0) {
             jdbc.update("INSERT INTO box_instance (id, name, started_at, heartbeat_at) VALUES (?, ?, ?, ?)",
@@ -90,7 +118,7 @@ public class BoxRegistry {
     }
 
     /** Releases the claims of every box whose heartbeat lapsed. Safe on every box at once: rows are locked. */
-    public void releaseLapsed() {
+    void releaseLapsed() {
         transaction.executeWithoutResult(tx -> {
             OffsetDateTime cutoff = databaseNow().minus(lapse);
             List<Map<String, Object>> gone = jdbc.queryForList("""
@@ -109,6 +137,7 @@ public class BoxRegistry {
     /** A box stopping normally hands back what it still holds, so no other box waits for its heartbeat to lapse. */
     @PreDestroy
     void unregister() {
+        heartbeats.shutdownNow();
         try {
             transaction.executeWithoutResult(tx -> {
                 int released = claims.release(box.id());

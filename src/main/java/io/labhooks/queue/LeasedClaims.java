@@ -58,11 +58,19 @@ public class LeasedClaims {
      * The ready condition may use {@code :now} and the given named parameters.
      */
     public List<Claim> claim(String table, String ready, Map<String, ?> readyParameters, String order) {
+        return claim(table, ready, readyParameters, order, settings.batchSize());
+    }
+
+    /** Like {@link #claim(String, String, Map, String)}, at most {@code limit} rows (none when it is not positive). */
+    public List<Claim> claim(String table, String ready, Map<String, ?> readyParameters, String order, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
         OffsetDateTime now = OffsetDateTime.now(clock);
         String owner = UUID.randomUUID().toString();
         Map<String, Object> parameters = new HashMap<>(readyParameters);
         parameters.put("now", now);
-        parameters.put("batch", settings.batchSize());
+        parameters.put("batch", Math.min(limit, settings.batchSize()));
         parameters.put("until", now.plusSeconds(settings.claimSeconds()));
         parameters.put("owner", owner);
         parameters.put("instance", box.id());
