@@ -32,9 +32,9 @@ import io.labhooks.support.ProviderSigner;
 
 /**
  * The mapping preview in Debian's chromium, against a box on H2 whose mappings are a copy to edit: a Lola webhook is
- * mapped and delivered (JDBC sink), the copy's Lola mapping is edited, and the webhook's preview shows the changed
- * paths with their old and new values while nothing is written but its audit line; a broken edit is reported as
- * refused, and a mapping that makes a schema-invalid event shows its one-line error.
+ * mapped and delivered (JDBC sink), the copy's Lola mapping is edited, and the webhook's preview (reached from the
+ * remap dry run) shows the changed paths with their old and new values while nothing is written but its audit line;
+ * a broken edit is reported as refused, and a mapping that makes a schema-invalid event shows its one-line error.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "labhooks.pipeline.poll-interval-ms=100",
@@ -93,7 +93,16 @@ class ConsoleMappingPreviewTest {
 
         signIn("heidi");
         Map<String, Object> before = written(id);
-        preview(id);
+        // From the remap dry run's sample to the webhook's page, and its preview.
+        browser.get(url("/console/replays"));
+        browser.findElement(By.cssSelector("input[name=action][value=remap]")).click();
+        browser.findElement(By.id("order")).sendKeys("lola|" + job);
+        browser.findElement(By.cssSelector("#replay-form button[type=submit]")).click();
+        waitUntil(() -> !browser.findElements(By.id("matched")).isEmpty());
+        assertThat(text(By.cssSelector("#matched strong"))).isEqualTo("1");
+        browser.findElement(By.cssSelector("#sample a[href$='/console/webhooks/" + id + "']")).click();
+        waitUntil(() -> browser.getCurrentUrl().endsWith("/console/webhooks/" + id));
+        clickPreview(id);
         assertThat(text(By.id("nothing-written"))).contains("Nothing was written", "lola.jsonata");
         assertThat(browser.findElements(By.id("preview-error"))).isEmpty();
         assertThat(browser.findElements(By.id("refusal"))).isEmpty();
@@ -145,6 +154,10 @@ class ConsoleMappingPreviewTest {
 
     private void preview(long id) {
         browser.get(url("/console/webhooks/" + id));
+        clickPreview(id);
+    }
+
+    private void clickPreview(long id) {
         browser.findElement(By.cssSelector("form.preview button[type=submit]")).click();
         waitUntil(() -> browser.getCurrentUrl().endsWith("/console/webhooks/" + id + "/preview")
                 && !browser.findElements(By.id("nothing-written")).isEmpty());
