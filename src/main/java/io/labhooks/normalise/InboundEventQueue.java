@@ -87,6 +87,27 @@ public class InboundEventQueue {
             LOG.error("Inbound event {} kept as FAILED: {}", id, LeasedClaims.NO_OUTCOME);
             return;
         }
+        byte[] body;
+        try {
+            body = read(id, exchange);
+        } catch (PayloadUnreadableException unreadable) {
+            exchange.setProperty(CLAIM_HELD, false);
+            String error = unreadable.getClass().getSimpleName() + ": " + unreadable.getMessage();
+            claims.finish("inbound_event", claim, "status = 'FAILED', next_attempt_at = NULL, last_error = :error",
+                    Map.of("error", error));
+            LOG.error("Inbound event {} kept as FAILED: {}", id, error);
+            return;
+        }
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setBody(body);
+    }
+
+    /**
+     * Sets on the exchange what the ingest route recorded for the stored webhook (provider, mapping, event id of its
+     * current revision...), and returns its raw body, decrypted. Reads only: the normaliser through {@link #load},
+     * the console's mapping preview directly. Not for a webhook whose body was purged.
+     */
+    public byte[] read(long id, Exchange exchange) throws PayloadUnreadableException {
         StoredBody stored = jdbc.queryForObject("""
                 SELECT provider, dedupe_key, event_id, revision, provider_event_id, provider_event_type, mapping, body,
                        received_at
@@ -105,19 +126,7 @@ public class InboundEventQueue {
             exchange.setProperty(WebhookExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
             return new StoredBody(rs.getBytes("body"), rs.getString("dedupe_key"));
         }, id);
-        byte[] body;
-        try {
-            body = payloads.open(stored.body(), stored.dedupeKey());
-        } catch (PayloadUnreadableException unreadable) {
-            exchange.setProperty(CLAIM_HELD, false);
-            String error = unreadable.getClass().getSimpleName() + ": " + unreadable.getMessage();
-            claims.finish("inbound_event", claim, "status = 'FAILED', next_attempt_at = NULL, last_error = :error",
-                    Map.of("error", error));
-            LOG.error("Inbound event {} kept as FAILED: {}", id, error);
-            return;
-        }
-        exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setBody(body);
+        return payloads.open(stored.body(), stored.dedupeKey());
     }
 
     /**

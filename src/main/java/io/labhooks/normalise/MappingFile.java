@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 import com.dashjoin.jsonata.JException;
 import com.dashjoin.jsonata.Jsonata;
@@ -53,6 +54,8 @@ final class MappingFile {
     private int evaluationsLeft;
     /** Why there is no version in use, while there is none. */
     private String unusable;
+    /** Why the content last seen on disk was refused, while it is. */
+    private String refusedNow;
 
     MappingFile(Path path, String name, Clock clock, Counter refused) {
         this.path = path;
@@ -86,6 +89,19 @@ final class MappingFile {
         parsed = null;
     }
 
+    /**
+     * Why the file as it is on disk now is refused, with what is used instead, or empty when its content is the
+     * version in use. Looks at the file at once, as {@link #lookNow()}.
+     */
+    synchronized Optional<String> refusalNow() {
+        lookNow();
+        if (refusedNow == null) {
+            return Optional.empty();
+        }
+        return Optional.of("mapping file " + name + " " + refusedNow + ": refused, "
+                + (taken == null ? "and there is no earlier version to use" : "the version taken at " + takenAt + " stays in use"));
+    }
+
     private void look(Instant now) {
         lookedAt = now;
         Content content = read();
@@ -117,6 +133,7 @@ final class MappingFile {
         parsed = expression;
         evaluationsLeft = EVALUATIONS_PER_PARSE;
         unusable = null;
+        refusedNow = null;
     }
 
     private Content read() {
@@ -129,6 +146,7 @@ final class MappingFile {
 
     private void refuse(String problem) {
         refused.increment();
+        refusedNow = problem;
         if (taken == null) {
             unusable = problem;
             log.error("Mapping file {} {}: refused, and with no earlier version its events fail until it is fixed", name, problem);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -65,6 +66,14 @@ public class MappingFiles {
     public String apply(Path file, byte[] input) throws IOException {
         Object data = json.readValue(input, Object.class);
         return json.writeValueAsString(files.computeIfAbsent(file, this::track).evaluate(data, frameBinding));
+    }
+
+    /**
+     * Looks at the named mapping file at once (as {@link #reload()} does for all): why its content on disk is refused,
+     * naming what is used instead, or empty when that content is the version in use.
+     */
+    public Optional<String> refusalNow(String mapping) {
+        return files.computeIfAbsent(dir.resolve(mapping), this::track).refusalNow();
     }
 
     /**
