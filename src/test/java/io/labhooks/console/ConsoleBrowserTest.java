@@ -219,6 +219,35 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void aGroupOfDeadLettersIsRetriedAtOnce() throws Exception {
+        signIn("erin");
+        String run = UUID.randomUUID().toString();
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(run)).atPriority(1)
+                .willReturn(aResponse().withStatus(500)));
+        send(signer.lola(lolaEvent("job.confirmed", "job-a-" + run, "Jane Group")));
+        send(signer.lola(lolaEvent("job.confirmed", "job-b-" + run, "Jane Group")));
+        List<Long> dead = await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForList(
+                "SELECT d.id FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq"
+                        + " WHERE c.payload LIKE ? AND d.sink = 'http' AND d.status = 'DEAD' ORDER BY d.id", Long.class, "%" + run + "%"),
+                l -> l.size() == 2);
+
+        browser.get(url("/console/dead-letters?sink=http"));
+        receiver.stubFor(post(urlEqualTo("/labhooks")).withRequestBody(containing(run)).atPriority(1)
+                .willReturn(aResponse().withStatus(200)));
+        // the group holding both: its table lists their ids
+        browser.findElement(By.xpath("//section[.//th[text()='" + dead.get(0) + "'] and .//th[text()='" + dead.get(1)
+                + "']]//button[contains(@class,'retry-group')]")).click();
+        waitUntil(() -> text(By.tagName("main")).contains("dead deliveries of the group are queued again"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM delivery WHERE status = 'DELIVERED' AND id IN (?, ?)", Integer.class, dead.get(0), dead.get(1)) == 2);
+        for (Long id : dead) {
+            assertThat(jdbc.queryForObject("SELECT actor FROM admin_audit WHERE action = 'retry-delivery' AND target = ?",
+                    String.class, "delivery " + id)).startsWith("erin (console, token ");
+        }
+    }
+
+    @Test
     void aReplayRunsOnlyWithTheDryRunsCountConfirmed() throws Exception {
         signIn("frank");
         String job = "job-" + UUID.randomUUID();
