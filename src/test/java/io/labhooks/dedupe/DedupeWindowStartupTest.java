@@ -32,7 +32,7 @@ class DedupeWindowStartupTest {
                 "--spring.datasource.url=jdbc:h2:mem:bad-window-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
                 "--labhooks.routes-dir=" + installation.routes(),
                 "--labhooks.mappings-dir=" + installation.mappings()))
-                .hasRootCauseInstanceOf(StartupRefusal.class);
+                .isInstanceOf(StartupRefusal.class);
         assertThat(output.getAll()).contains("APPLICATION FAILED TO START",
                 "the dedupeWindow of provider lola is '7 days', not a positive duration such as 10d",
                 "Correct the dedupeWindow parameter in routes/providers/lola.camel.yaml");
