@@ -24,7 +24,8 @@ class PayloadCipherTest {
         PayloadCipher.Stored stored = underBThenA.seal(BODY, "lola|evt_1");
         assertThat(stored.keyId()).isEqualTo("B");
         assertThat(Arrays.copyOf(stored.body(), 7)).containsExactly(0x00, 'L', 'H', 'E', 1, 1, 'B');
-        assertThat(new String(stored.body(), StandardCharsets.ISO_8859_1)).doesNotContain("Jane", "1980", "patient", "{");
+        // Strings of several bytes: random ciphertext holds any one byte ('{' among them) about as often as not.
+        assertThat(new String(stored.body(), StandardCharsets.ISO_8859_1)).doesNotContain("Jane", "1980", "patient");
         assertThat(stored.body()).hasSize(7 + 12 + BODY.length + 16);
         assertThat(underBThenA.open(stored.body(), "lola|evt_1")).isEqualTo(BODY);
         assertThat(underBOnly.open(stored.body(), "lola|evt_1")).isEqualTo(BODY);

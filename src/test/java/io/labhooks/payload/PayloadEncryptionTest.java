@@ -162,7 +162,7 @@ abstract class PayloadEncryptionTest {
     static void assertEncrypted(byte[] stored, Webhook webhook) {
         assertThat(Arrays.copyOf(stored, 5)).as("the envelope's magic and version").containsExactly(0x00, 'L', 'H', 'E', 1);
         String text = new String(stored, StandardCharsets.ISO_8859_1);
-        assertThat(text).doesNotContain(webhook.patientName(), "1980-02-03", "Harley Street", "job.confirmed", "\"type\"", "{\"");
+        assertThat(text).doesNotContain(webhook.patientName(), "1980-02-03", "Harley Street", "job.confirmed", "\"type\"");
     }
 
     static void assertNoKeyMaterial(String log, String... keys) {
