@@ -26,7 +26,8 @@ public class EventQueries {
 
     private static final String INBOUND_COLUMNS = """
             id, provider, provider_event_type, provider_event_id, event_id, revision, status, attempts, received_at,
-            normalised_at, next_attempt_at, last_error, body_purged_at, payload_key_id""";
+            normalised_at, next_attempt_at, last_error, body_purged_at, payload_key_id, fetch_outcome, fetch_note,
+            fetch_attempts""";
     private static final String CANONICAL_COLUMNS = """
             seq, event_id, inbound_event_id, provider, type, provider_event_type, order_key, order_status,
             out_of_order, occurred_at, received_at, recorded_at""";

@@ -11,6 +11,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.labhooks.fetch.FetchQueue;
 import io.labhooks.payload.PayloadCipher;
 import io.labhooks.payload.PayloadEncryptionStatus;
 import io.labhooks.payload.PayloadKeys;
@@ -89,7 +90,7 @@ public class PayloadReEncryption {
     /** 1 if the row was rewritten under the newest key, 0 if it changed since it was listed. */
     private int reEncrypt(long id, String newest) {
         List<Map<String, Object>> rows = jdbc.queryForList("""
-                SELECT dedupe_key, body, payload_key_id FROM inbound_event
+                SELECT dedupe_key, body, payload_key_id, fetched, fetched_key_id FROM inbound_event
                 WHERE id = :id AND body_purged_at IS NULL""", Map.of("id", id));
         if (rows.isEmpty()) {
             return 0;
@@ -97,6 +98,17 @@ public class PayloadReEncryption {
         Map<String, Object> row = rows.get(0);
         String dedupeKey = (String) row.get("dedupe_key");
         String oldKey = (String) row.get("payload_key_id");
+        // the resources fetched for the event are sealed like its body, bound to the same row
+        byte[] fetched = (byte[]) row.get("fetched");
+        if (fetched != null && !newest.equals(row.get("fetched_key_id"))) {
+            String binding = dedupeKey + FetchQueue.FETCHED_BINDING;
+            PayloadCipher.Stored resealed = cipher.seal(cipher.open(fetched, binding), binding);
+            jdbc.update("UPDATE inbound_event SET fetched = :fetched, fetched_key_id = :newest WHERE id = :id",
+                    Map.of("fetched", resealed.body(), "newest", resealed.keyId(), "id", id));
+            if (newest.equals(oldKey)) {
+                return 1;
+            }
+        }
         if (newest.equals(oldKey)) {
             return 0;
         }

@@ -8,10 +8,12 @@ import org.springframework.stereotype.Component;
 
 import io.labhooks.dedupe.DedupeKeys;
 import io.labhooks.dedupe.EventIds;
+import io.labhooks.fetch.ProviderApis;
 import io.labhooks.payload.PayloadCipher;
 
 /**
- * Writes the accepted webhook, byte for byte, as an inbound event waiting to be normalised. Runs inside the
+ * Writes the accepted webhook, byte for byte, as an inbound event waiting to be normalised (or first to have the
+ * resources it points at fetched, FETCHING). Runs inside the
  * transaction that also records the dedupe key, so both commit together before the provider is acknowledged.
  * The body is encrypted under the newest payload key when one is set ({@link PayloadCipher}); body_sha256 is the
  * hash of the bytes received either way.
@@ -21,10 +23,12 @@ public class InboundEventStore {
 
     private final JdbcTemplate jdbc;
     private final PayloadCipher payloads;
+    private final ProviderApis apis;
 
-    public InboundEventStore(JdbcTemplate jdbc, PayloadCipher payloads) {
+    public InboundEventStore(JdbcTemplate jdbc, PayloadCipher payloads, ProviderApis apis) {
         this.jdbc = jdbc;
         this.payloads = payloads;
+        this.apis = apis;
     }
 
     public void store(Exchange exchange) {
@@ -37,20 +41,25 @@ public class InboundEventStore {
             exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.generation(dedupeKey, earlier + 1));
         }
         PayloadCipher.Stored stored = payloads.seal(raw, dedupeKey);
+        // The fetch stage takes the events whose provider API has resources for their type; the normaliser the rest.
+        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        String eventType = exchange.getProperty(WebhookExchange.PROVIDER_EVENT_TYPE, String.class);
+        String status = apis.fetchesOn(provider, eventType) ? "FETCHING" : "RECEIVED";
         jdbc.update("""
                 INSERT INTO inbound_event (provider, dedupe_key, event_id, provider_event_id, provider_event_type,
                                            mapping, body, body_sha256, received_at, status, dedupe_expires_at,
                                            payload_key_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', ?, ?)""",
-                exchange.getProperty(WebhookExchange.PROVIDER, String.class),
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                provider,
                 dedupeKey,
                 exchange.getProperty(WebhookExchange.EVENT_ID, String.class),
                 exchange.getProperty(WebhookExchange.PROVIDER_EVENT_ID, String.class),
-                exchange.getProperty(WebhookExchange.PROVIDER_EVENT_TYPE, String.class),
+                eventType,
                 exchange.getProperty(WebhookExchange.MAPPING, String.class),
                 stored.body(),
                 DedupeKeys.sha256Hex(raw),
                 exchange.getProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.class),
+                status,
                 exchange.getProperty(WebhookExchange.DEDUPE_EXPIRES_AT, OffsetDateTime.class),
                 stored.keyId());
     }

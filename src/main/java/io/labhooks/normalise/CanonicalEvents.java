@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,6 +59,8 @@ public class CanonicalEvents {
         event.put("occurredAt", occurredAt(mappedEvent.remove("occurredAt"), receivedAt, event));
         event.put("receivedAt", rfc3339(receivedAt));
         event.put("outOfOrder", false);
+        event.put("source", "webhook");
+        enrichment(exchange).ifPresent(e -> event.set("enrichment", e));
         String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
         if (superseded != null) {
             event.put("revision", exchange.getProperty(InboundEventQueue.REVISION, Integer.class));
@@ -75,6 +78,26 @@ public class CanonicalEvents {
                     event.path("provider").asText(), event.path("providerEventType").asText(), event.path("eventId").asText());
         }
         exchange.getMessage().setBody(json.writeValueAsString(event));
+    }
+
+    /** What the fetch stage did for the event, when it waited for one: its outcome and the names fetched. */
+    private Optional<ObjectNode> enrichment(Exchange exchange) throws JsonProcessingException {
+        String outcome = exchange.getProperty(InboundEventQueue.FETCH_OUTCOME, String.class);
+        if (outcome == null) {
+            return Optional.empty();
+        }
+        ObjectNode enrichment = json.createObjectNode();
+        enrichment.put("status", outcome);
+        var names = enrichment.putArray("fetched");
+        String fetched = exchange.getProperty(InboundEventQueue.FETCHED, String.class);
+        if (fetched != null) {
+            json.readTree(fetched).fieldNames().forEachRemaining(names::add);
+        }
+        String note = exchange.getProperty(InboundEventQueue.FETCH_NOTE, String.class);
+        if ("WEBHOOK_ONLY".equals(outcome) && note != null) {
+            enrichment.put("reason", note);
+        }
+        return Optional.of(enrichment);
     }
 
     /** The provider's time when it gives one we can read, else the time we received the webhook. */

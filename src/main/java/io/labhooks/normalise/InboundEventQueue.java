@@ -1,5 +1,6 @@
 package io.labhooks.normalise;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.dedupe.EventIds;
+import io.labhooks.fetch.FetchQueue;
 import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.payload.PayloadCipher;
 import io.labhooks.payload.PayloadUnreadableException;
@@ -36,6 +38,11 @@ public class InboundEventQueue {
     public static final String ATTEMPT = "attempt";
     public static final String REVISION = "revision";
     public static final String SUPERSEDED_EVENT_ID = "supersededEventId";
+    /** The resources fetched for the event (JSON text of name -> resource), or absent when none were. */
+    public static final String FETCHED = "fetched";
+    /** ENRICHED or WEBHOOK_ONLY when the event waited for a fetch, absent otherwise; FETCH_NOTE says what is missing. */
+    public static final String FETCH_OUTCOME = "fetchOutcome";
+    public static final String FETCH_NOTE = "fetchNote";
 
     private final JdbcTemplate jdbc;
     private final LeasedClaims claims;
@@ -52,8 +59,8 @@ public class InboundEventQueue {
         this.payloads = payloads;
     }
 
-    /** A stored body as read, and the dedupe key its encryption is bound to. */
-    private record StoredBody(byte[] body, String dedupeKey) {
+    /** A stored body as read, what was fetched for it, and the dedupe key their encryption is bound to. */
+    private record StoredBody(byte[] body, byte[] fetched, String dedupeKey) {
     }
 
     /** The claimed events, oldest first. */
@@ -110,7 +117,7 @@ public class InboundEventQueue {
     public byte[] read(long id, Exchange exchange) throws PayloadUnreadableException {
         StoredBody stored = jdbc.queryForObject("""
                 SELECT provider, dedupe_key, event_id, revision, provider_event_id, provider_event_type, mapping, body,
-                       received_at
+                       received_at, fetched, fetch_outcome, fetch_note
                 FROM inbound_event WHERE id = ?""", (rs, row) -> {
             String firstEventId = rs.getString("event_id");
             int revision = rs.getInt("revision");
@@ -124,8 +131,14 @@ public class InboundEventQueue {
             exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, rs.getString("provider_event_type"));
             exchange.setProperty(WebhookExchange.MAPPING, rs.getString("mapping"));
             exchange.setProperty(WebhookExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
-            return new StoredBody(rs.getBytes("body"), rs.getString("dedupe_key"));
+            exchange.setProperty(FETCH_OUTCOME, rs.getString("fetch_outcome"));
+            exchange.setProperty(FETCH_NOTE, rs.getString("fetch_note"));
+            return new StoredBody(rs.getBytes("body"), rs.getBytes("fetched"), rs.getString("dedupe_key"));
         }, id);
+        if (stored.fetched() != null) {
+            exchange.setProperty(FETCHED, new String(payloads.open(stored.fetched(), stored.dedupeKey() + FetchQueue.FETCHED_BINDING),
+                    StandardCharsets.UTF_8));
+        }
         return payloads.open(stored.body(), stored.dedupeKey());
     }
 

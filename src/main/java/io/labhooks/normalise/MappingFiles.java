@@ -59,13 +59,29 @@ public class MappingFiles {
     public void map(Exchange exchange) throws IOException {
         String mapping = exchange.getProperty(WebhookExchange.MAPPING, String.class);
         byte[] body = exchange.getIn().getBody(byte[].class);
-        exchange.getMessage().setBody(apply(dir.resolve(mapping), body));
+        exchange.getMessage().setBody(apply(dir.resolve(mapping), body,
+                exchange.getProperty(InboundEventQueue.FETCHED, String.class)));
     }
 
     /** The mapping file's result for this JSON input, as JSON text. */
     public String apply(Path file, byte[] input) throws IOException {
+        return apply(file, input, null);
+    }
+
+    /**
+     * The mapping file's result for this JSON input, with the resources fetched for it bound as {@code $fetched}
+     * (name -> resource; left undefined when nothing was fetched), as JSON text.
+     */
+    public String apply(Path file, byte[] input, String fetched) throws IOException {
         Object data = json.readValue(input, Object.class);
-        return json.writeValueAsString(files.computeIfAbsent(file, this::track).evaluate(data, frameBinding));
+        Object resources = fetched == null ? null : json.readValue(fetched, Object.class);
+        // Bound on every evaluation, null (undefined) included: jsonata-java 0.9.9 keeps a frame's bindings in the
+        // parsed expression, so an event without resources would otherwise see the previous event's.
+        JsonataFrameBinding binding = frame -> {
+            frameBinding.bindToFrame(frame);
+            frame.bind("fetched", resources);
+        };
+        return json.writeValueAsString(files.computeIfAbsent(file, this::track).evaluate(data, binding));
     }
 
     /**

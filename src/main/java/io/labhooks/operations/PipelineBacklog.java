@@ -82,11 +82,13 @@ public class PipelineBacklog implements MeterBinder {
         Instant[] oldestWaiting = new Instant[1];
         jdbc.query("""
                 SELECT status, COUNT(*) AS n, MIN(received_at) AS oldest FROM inbound_event
-                WHERE status IN ('RECEIVED', 'FAILED') GROUP BY status""", row -> {
-            boolean waiting = "RECEIVED".equals(row.getString("status"));
-            inbound[waiting ? 0 : 1] = row.getLong("n");
-            if (waiting) {
-                oldestWaiting[0] = row.getObject("oldest", OffsetDateTime.class).toInstant();
+                WHERE status IN ('FETCHING', 'RECEIVED', 'FAILED') GROUP BY status""", row -> {
+            // waiting: for its resources to be fetched (FETCHING) or to be normalised (RECEIVED)
+            boolean waiting = !"FAILED".equals(row.getString("status"));
+            inbound[waiting ? 0 : 1] += row.getLong("n");
+            Instant since = row.getObject("oldest", OffsetDateTime.class).toInstant();
+            if (waiting && (oldestWaiting[0] == null || since.isBefore(oldestWaiting[0]))) {
+                oldestWaiting[0] = since;
             }
         });
         return new Snapshot(backlog, new InboundBacklog(inbound[0], age(oldestWaiting[0], now), inbound[1]), now);

@@ -21,7 +21,8 @@ public class PayloadEncryptionStatus {
      * PostgreSQL answers it from ix_inbound_event_payload_key instead of scanning every row ever received.
      */
     public static final String NOT_UNDER_NEWEST = """
-            body_purged_at IS NULL AND (payload_key_id IS NULL OR payload_key_id < :newest OR payload_key_id > :newest)""";
+            body_purged_at IS NULL AND (payload_key_id IS NULL OR payload_key_id < :newest OR payload_key_id > :newest
+                OR (fetched IS NOT NULL AND (fetched_key_id IS NULL OR fetched_key_id < :newest OR fetched_key_id > :newest)))""";
     private static final Duration FRESH = Duration.ofSeconds(2);
 
     private final PayloadKeys keys;

@@ -13,7 +13,8 @@ import io.labhooks.config.LabhooksProperties;
 
 /**
  * Purges the raw payloads (which hold patient data) of stored webhooks received more than
- * labhooks.retention.raw-payload-days ago. Only webhooks that were mapped lose their payload: one still waiting
+ * labhooks.retention.raw-payload-days ago, with the resources fetched for them. Only webhooks that were mapped (or
+ * REJECTED by the fetch stage) lose their payload: one still waiting
  * or FAILED keeps it until it is mapped, remapped or erased, so purging can never lose an event. The row, its
  * canonical events (ids only, no patient data) and the audit stay. A purged payload is empty and under no key.
  */
@@ -41,9 +42,10 @@ public class RawPayloadRetention {
         int batch;
         do {
             batch = jdbc.update("""
-                    UPDATE inbound_event SET body = ?, body_purged_at = ?, payload_key_id = NULL
+                    UPDATE inbound_event SET body = ?, body_purged_at = ?, payload_key_id = NULL, fetched = NULL,
+                                             fetched_key_id = NULL
                     WHERE id IN (SELECT id FROM inbound_event
-                                 WHERE status = 'NORMALISED' AND body_purged_at IS NULL AND received_at < ?
+                                 WHERE status IN ('NORMALISED', 'REJECTED') AND body_purged_at IS NULL AND received_at < ?
                                  ORDER BY id FETCH FIRST 500 ROWS ONLY)""",
                     new byte[0], now, now.minusDays(settings.rawPayloadDays()));
             purged += batch;

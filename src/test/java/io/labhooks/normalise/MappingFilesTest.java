@@ -81,6 +81,17 @@ class MappingFilesTest {
     }
 
     @Test
+    void fetchedResourcesAreSeenByTheirOwnEventOnly() throws Exception {
+        write("{\"kind\": kind, \"status\": $fetched.order.status, \"seen\": $exists($fetched)}");
+        byte[] input = "{\"kind\":\"invoice\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(mappings.apply(file, input, "{\"order\":{\"status\":\"shipped\"}}"))
+                .isEqualTo("{\"kind\":\"invoice\",\"status\":\"shipped\",\"seen\":true}");
+        // jsonata-java keeps bindings in the parsed expression: the next event must not see the previous one's
+        assertThat(mappings.apply(file, input, null)).isEqualTo("{\"kind\":\"invoice\",\"seen\":false}");
+        assertThat(mappings.apply(file, input)).isEqualTo("{\"kind\":\"invoice\",\"seen\":false}");
+    }
+
+    @Test
     void aBrokenEmptyOrMissingVersionIsRefusedOnceAndThePreviousOneStaysUntilAGoodEdit() throws Exception {
         write("{\"version\": 1}");
         map();

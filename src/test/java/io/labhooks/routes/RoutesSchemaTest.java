@@ -37,7 +37,7 @@ class RoutesSchemaTest {
 
     static Stream<Path> routeFiles() throws IOException {
         try (Stream<Path> routes = Files.walk(Path.of("routes"))) {
-            return Stream.concat(routes.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream(),
+            return Stream.concat(routes.filter(p -> p.toString().endsWith(".camel.yaml")).sorted().toList().stream(),
                     Stream.of(Path.of("src/test/resources/sixth-provider/acme.camel.yaml")));
         }
     }

@@ -1,0 +1,102 @@
+package io.labhooks.fetch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One provider's read API as this box calls it: the base URL and keys from the environment, and the settings of its
+ * {@code <provider>.api.yaml}. The first key is used; the next ones are tried when it is refused (rotation), and the
+ * one accepted is tried first from then on.
+ */
+public final class ProviderApi {
+
+    private final String provider;
+    private final String baseUrl;
+    private final String urlVariable;
+    private final String keyVariable;
+    private final List<String> keys;
+    private final ProviderApiSettings settings;
+    private final CallBudget budget;
+    /** Set when the API answered 429, 5xx or not at all: until then no call is made, every event waits. */
+    private volatile Instant pausedUntil = Instant.MIN;
+    private volatile String lastAccepted;
+
+    ProviderApi(String provider, String baseUrl, String urlVariable, String keyVariable, List<String> keys,
+                ProviderApiSettings settings, Clock clock) {
+        this.provider = provider;
+        this.baseUrl = baseUrl;
+        this.urlVariable = urlVariable;
+        this.keyVariable = keyVariable;
+        this.keys = List.copyOf(keys);
+        this.settings = settings;
+        this.budget = new CallBudget(settings.rateLimit().requests(), settings.rateLimit().per(), clock);
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    /** Without a trailing slash; every path is appended to it. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public String urlVariable() {
+        return urlVariable;
+    }
+
+    public String keyVariable() {
+        return keyVariable;
+    }
+
+    /** The keys to try, the one that last worked first. */
+    public List<String> keys() {
+        String preferred = lastAccepted;
+        if (preferred == null || preferred.equals(keys.get(0))) {
+            return keys;
+        }
+        List<String> ordered = new java.util.ArrayList<>(keys);
+        ordered.remove(preferred);
+        ordered.add(0, preferred);
+        return ordered;
+    }
+
+    /** Remembers the key the API accepted, so the next calls try it first. */
+    void accepted(String key) {
+        lastAccepted = key;
+    }
+
+    public ProviderApiSettings settings() {
+        return settings;
+    }
+
+    public Duration timeout() {
+        return settings.timeout();
+    }
+
+    /** The resources to fetch for a webhook of this type, in the order the file lists them. */
+    public List<ProviderApiSettings.Resource> resourcesFor(String eventType) {
+        return settings.fetch().resources().stream().filter(r -> eventType != null && r.events().contains(eventType)).toList();
+    }
+
+    /** Holds every call until then (Retry-After, or the backoff after a failure), so a down API is not hammered. */
+    void pauseUntil(Instant until) {
+        if (until.isAfter(pausedUntil)) {
+            pausedUntil = until;
+        }
+    }
+
+    /** Until when calls are held, if that is still ahead. */
+    Optional<Instant> pausedAfter(Instant now) {
+        Instant until = pausedUntil;
+        return until.isAfter(now) ? Optional.of(until) : Optional.empty();
+    }
+
+    /** Empty if a call may be made now (the permit is taken), else how long until one may. */
+    Optional<Duration> takePermit() {
+        return budget.take();
+    }
+}

@@ -1,0 +1,193 @@
+package io.labhooks.fetch;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.stereotype.Component;
+
+import io.labhooks.config.LabhooksProperties;
+import io.labhooks.config.StartupRefusal;
+
+/**
+ * The provider read APIs this box may call, read once at startup: every {@code <provider>.api.yaml} under the routes
+ * folder's {@code providers/}, switched on by {@code <PROVIDER>_API_URL} with its keys in {@code <PROVIDER>_API_KEY}
+ * (several, separated by spaces or commas, while one is rotated). Without the URL the provider works from its
+ * webhooks alone, as before. A file that does not bind, or a URL without a key, stops the box with one line.
+ */
+@Component
+public class ProviderApis {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderApis.class);
+    static final String SUFFIX = ".api.yaml";
+
+    private final Map<String, ProviderApi> apis = new TreeMap<>();
+
+    public ProviderApis(LabhooksProperties properties, Environment environment, Clock clock) {
+        Path dir = Path.of(properties.routesDir(), "providers");
+        for (Path file : files(dir)) {
+            String provider = file.getFileName().toString().replace(SUFFIX, "");
+            ProviderApiSettings settings = read(file);
+            String variable = provider.toUpperCase(Locale.ROOT).replace('-', '_');
+            String urlVariable = variable + "_API_URL";
+            String keyVariable = variable + "_API_KEY";
+            String url = environment.getProperty(urlVariable, "").trim();
+            if (url.isEmpty()) {
+                LOG.info("Provider {}: {} is not set, so its API is not called (webhooks alone)", provider, urlVariable);
+                continue;
+            }
+            List<String> keys = Arrays.stream(environment.getProperty(keyVariable, "").split("[\\s,]+"))
+                    .filter(k -> !k.isEmpty()).toList();
+            if (keys.isEmpty()) {
+                throw new StartupRefusal(urlVariable + " is set but " + keyVariable + " is not",
+                        "set " + keyVariable + " to the provider's API key, or unset " + urlVariable);
+            }
+            apis.put(provider, new ProviderApi(provider, baseUrl(urlVariable, url), urlVariable, keyVariable, keys,
+                    settings, clock));
+            LOG.info("Provider {}: API at {} ({} resource(s) fetched on notify, at most {} call(s) per {})", provider,
+                    baseUrl(urlVariable, url), settings.fetch().resources().size(), settings.rateLimit().requests(),
+                    settings.rateLimit().per());
+        }
+    }
+
+    /** The provider's API, when its URL is set. */
+    public Optional<ProviderApi> of(String provider) {
+        return Optional.ofNullable(apis.get(provider));
+    }
+
+    /** Every provider API that is configured. */
+    public java.util.Collection<ProviderApi> all() {
+        return apis.values();
+    }
+
+    /** Whether a webhook of this provider and type waits for resources fetched from the provider's API. */
+    public boolean fetchesOn(String provider, String eventType) {
+        ProviderApi api = apis.get(provider);
+        return api != null && !api.resourcesFor(eventType).isEmpty();
+    }
+
+    private static List<Path> files(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> listed = Files.list(dir)) {
+            return listed.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+        } catch (IOException e) {
+            throw new StartupRefusal("cannot list " + dir + ": " + e.getMessage(), "make the routes folder readable");
+        }
+    }
+
+    static ProviderApiSettings read(Path file) {
+        List<PropertySource<?>> sources;
+        try {
+            sources = new YamlPropertySourceLoader().load(file.toString(), new FileSystemResource(file));
+        } catch (IOException | RuntimeException e) {
+            throw refusal(file, "is not readable YAML: " + firstLine(e.getMessage()));
+        }
+        ProviderApiSettings settings;
+        try {
+            settings = new Binder(ConfigurationPropertySources.from(sources))
+                    .bind(ConfigurationPropertyName.EMPTY, Bindable.of(ProviderApiSettings.class),
+                            new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+                    .orElseThrow(() -> refusal(file, "is empty"));
+        } catch (BindException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw refusal(file, "does not bind at '" + e.getProperty().getName() + "': " + firstLine(cause.getMessage()));
+        }
+        validate(file, settings);
+        return settings;
+    }
+
+    private static void validate(Path file, ProviderApiSettings settings) {
+        if (settings.auth() == null || blank(settings.auth().header())) {
+            throw refusal(file, "needs auth.header (the header carrying the API key)");
+        }
+        if (!settings.auth().value().contains("{key}")) {
+            throw refusal(file, "auth.value must contain {key}, where the API key goes");
+        }
+        if (settings.rateLimit() == null || settings.rateLimit().requests() < 1 || settings.rateLimit().per() == null
+                || settings.rateLimit().per().compareTo(Duration.ofMillis(1)) < 0) {
+            throw refusal(file, "needs rate-limit.requests (at least 1) and rate-limit.per (a duration such as 1s)");
+        }
+        if (settings.timeout().isNegative() || settings.timeout().isZero()) {
+            throw refusal(file, "timeout must be a positive duration");
+        }
+        if (settings.fetch() == null) {
+            throw refusal(file, "needs a fetch block (fetch.resources may be empty)");
+        }
+        Set<String> names = new HashSet<>();
+        for (ProviderApiSettings.Resource resource : settings.fetch().resources()) {
+            String label = "fetch resource '" + resource.name() + "'";
+            if (blank(resource.name()) || !resource.name().matches("[A-Za-z][A-Za-z0-9_]*") || !names.add(resource.name())) {
+                throw refusal(file, "has a fetch resource without a unique name of letters and digits: '" + resource.name() + "'");
+            }
+            if (resource.events() == null || resource.events().isEmpty()) {
+                throw refusal(file, label + " needs events: the webhook event types it is fetched for");
+            }
+            ResourcePath.problem(resource.path(), resource.ids()).ifPresent(p -> {
+                throw refusal(file, label + ": " + p);
+            });
+            resource.ids().forEach((id, pointer) -> {
+                if (pointer == null || !pointer.startsWith("/")) {
+                    throw refusal(file, label + ": ids." + id + " must be a JSON pointer into the webhook, such as /data/id");
+                }
+            });
+            if (resource.notReady() != null && (resource.notReady().retry() == null || resource.notReady().retry().isEmpty())) {
+                throw refusal(file, label + ": not-ready needs retry, the offsets after receipt to ask again");
+            }
+        }
+    }
+
+    private static String baseUrl(String variable, String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new StartupRefusal(variable + " is not a URL", "set " + variable + " to the API base, such as https://api.example.com/api");
+        }
+        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new StartupRefusal(variable + " must be an http(s) URL with a host and no query, fragment or user",
+                    "set " + variable + " to the API base, such as https://api.example.com/api");
+        }
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static StartupRefusal refusal(Path file, String problem) {
+        return new StartupRefusal(file + " " + problem, "correct " + file + " (its settings are described in the README, \"Provider APIs\")");
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+}
