@@ -283,13 +283,10 @@ public class ProviderApiSimulator {
         switch (provider) {
             case LOLA:
                 if (!accepted.accept(headers.getFirst("X-API-Key"))) {
-                    return Response.json(401, obj("error", "UNAUTHORIZED"));
+                    return error(provider, 401, "");
                 }
                 // The version header is part of every Lola call; a wrong one is a validation error, not an auth one.
-                if (!"1".equals(trim(headers.getFirst("X-API-Version")))) {
-                    return Response.json(400, obj("error", "VALIDATION"));
-                }
-                return null;
+                return "1".equals(trim(headers.getFirst("X-API-Version"))) ? null : error(provider, 400, "");
             case HURDLE:
                 // ASSUMED body: Hurdle's error shape is not documented.
                 return accepted.accept(headers.getFirst("X-API-Key")) ? null
@@ -318,11 +315,15 @@ public class ProviderApiSimulator {
         return value == null ? null : value.trim();
     }
 
-    /** Not found and friends, in each provider's error shape (only LML's 401 and Junction's are documented). */
+    /**
+     * An error in the provider's shape. Documented: Lola's {"error": CODE} (only VALIDATION is a documented code),
+     * LML's 401 and Junction's {"detail": ...}; the rest is ASSUMED.
+     */
     private static Response error(Provider provider, int status, String message) {
         return switch (provider) {
             case LOLA -> Response.json(status, obj("error", switch (status) {
                 case 400 -> "VALIDATION";
+                case 401 -> "UNAUTHORIZED";
                 case 404 -> "NOT_FOUND";
                 case 405 -> "METHOD_NOT_ALLOWED";
                 default -> "ERROR";
