@@ -214,6 +214,9 @@ abstract class OrderLinkingTest {
                 .replace("KT4P9Q21", kit).replace("6a1d2f0e-3b4c-4d5e-8f90-a1b2c3d4e5f6", test)));
         String key = "hurdle|" + number;
         assertThat(links(key)).hasSize(3);
+        // an erasure refuses while a delivery of the order is being attempted
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM delivery WHERE order_key = ? AND status <> 'DELIVERED'", Integer.class, key), n -> n == 0);
 
         Map<String, Object> erased = erasure.erase(key, "order-linking-test");
 
