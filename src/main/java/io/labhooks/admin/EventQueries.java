@@ -7,12 +7,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import io.labhooks.orderstate.OrderLinks;
 import io.labhooks.payload.PayloadCipher;
 import io.labhooks.payload.PayloadUnreadableException;
 
@@ -36,13 +38,15 @@ public class EventQueries {
     private final ObjectMapper json;
     private final RawPayloadRedaction redaction;
     private final PayloadCipher payloads;
+    private final OrderLinks links;
 
     public EventQueries(NamedParameterJdbcTemplate jdbc, ObjectMapper json, RawPayloadRedaction redaction,
-                        PayloadCipher payloads) {
+                        PayloadCipher payloads, OrderLinks links) {
         this.jdbc = jdbc;
         this.json = json;
         this.redaction = redaction;
         this.payloads = payloads;
+        this.links = links;
     }
 
     /** Newest first. Type is the provider's event type; order matches the canonical events' order key. */
@@ -177,18 +181,21 @@ public class EventQueries {
     }
 
     /**
-     * The orders a search names: an order key, the clinic's externalOrderId, a provider's order id, or the
-     * provider event id of one of its webhooks. Several when one externalOrderId spans providers.
+     * The orders a search names: an order key, the clinic's externalOrderId, a provider's order id, any other id
+     * linked to an order (a test registration, kit, appointment, ...), or the provider event id of one of its
+     * webhooks. Several when one externalOrderId spans providers.
      */
     public List<String> orderKeysMatching(String search) {
-        return jdbc.queryForList("""
+        TreeSet<String> keys = new TreeSet<>(jdbc.queryForList("""
                 SELECT order_key FROM order_state WHERE order_key = :s OR external_order_id = :s OR provider_order_id = :s
                 UNION
                 SELECT c.order_key FROM canonical_event c JOIN inbound_event i ON i.id = c.inbound_event_id
                 WHERE i.provider_event_id = :s AND c.order_key IS NOT NULL
                 UNION
                 SELECT order_key FROM canonical_event WHERE order_key = :s
-                ORDER BY 1 FETCH FIRST 20 ROWS ONLY""", Map.of("s", search), String.class);
+                ORDER BY 1 FETCH FIRST 20 ROWS ONLY""", Map.of("s", search), String.class));
+        keys.addAll(links.orderKeysNamedBy(search));
+        return keys.stream().limit(20).toList();
     }
 
     /**

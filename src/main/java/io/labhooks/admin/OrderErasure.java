@@ -10,14 +10,16 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.labhooks.orderstate.OrderLinks;
 import io.labhooks.orderstate.OrderLocks;
 
 /**
  * Erases everything the box holds about one order, on request (e.g. a patient's erasure request): its order
- * state, canonical events, deliveries with their attempts, and the raw webhooks they came from, in one
- * transaction with its audit row. Kept: the audit row and the dedupe keys (provider ids or hashes, no patient
- * data), so a provider's late retry is answered as a duplicate instead of bringing the data back. Rows already
- * delivered into a sink (lab_event_feed) belong to the receiving system and are not touched.
+ * state, canonical events, deliveries with their attempts, the raw webhooks they came from and the links of its
+ * ids (a later event naming one starts afresh), in one transaction with its audit row. Kept: the audit row and
+ * the dedupe keys (provider ids or hashes, no patient data), so a provider's late retry is answered as a
+ * duplicate instead of bringing the data back. Rows already delivered into a sink (lab_event_feed) belong to
+ * the receiving system and are not touched.
  */
 @Component
 public class OrderErasure {
@@ -25,14 +27,16 @@ public class OrderErasure {
     private final NamedParameterJdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final OrderLocks locks;
+    private final OrderLinks links;
     private final AuditLog audit;
     private final Clock clock;
 
-    public OrderErasure(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, OrderLocks locks, AuditLog audit,
-                        Clock clock) {
+    public OrderErasure(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, OrderLocks locks, OrderLinks links,
+                        AuditLog audit, Clock clock) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.locks = locks;
+        this.links = links;
         this.audit = audit;
         this.clock = clock;
     }
@@ -40,6 +44,7 @@ public class OrderErasure {
     public Map<String, Object> erase(String orderKey, String actor) {
         return transaction.execute(tx -> {
             Map<String, Object> key = Map.of("key", orderKey, "now", OffsetDateTime.now(clock));
+            List<String> lockedIds = links.lockIdsOf(orderKey); // ids before the order, as the projection locks them
             locks.lock(orderKey); // no event of the order is recorded while it is erased
             // Lock the order's deliveries first: an attempt in flight would otherwise finish on rows that are gone.
             List<Map<String, Object>> deliveries = jdbc.queryForList("""
@@ -76,7 +81,9 @@ public class OrderErasure {
             erased.put("canonicalEvents", canonical);
             erased.put("inboundEvents", inboundErased);
             erased.put("orderState", jdbc.update("DELETE FROM order_state WHERE order_key = :key", key));
-            if (deliveries.isEmpty() && canonical == 0 && (Integer) erased.get("orderState") == 0) {
+            erased.put("links", links.forget(orderKey, lockedIds));
+            if (deliveries.isEmpty() && canonical == 0 && (Integer) erased.get("orderState") == 0
+                    && (Integer) erased.get("links") == 0) {
                 throw new AdminRequestException(404, "no order " + orderKey);
             }
             locks.forget(orderKey);

@@ -2,13 +2,14 @@ package io.labhooks.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Everything an operator sets under {@code labhooks.*} in application.yaml. */
 @ConfigurationProperties("labhooks")
 public record LabhooksProperties(String routesDir, String mappingsDir, Ingest ingest, Pipeline pipeline, Sinks sinks,
-                                 Admin admin, Retention retention, Instance instance) {
+                                 Admin admin, Retention retention, Instance instance, Orders orders) {
 
     public record Ingest(long maxBodyBytes, long signatureToleranceSeconds) {
     }
@@ -77,5 +78,12 @@ public record LabhooksProperties(String routesDir, String mappingsDir, Ingest in
 
     /** Raw payloads are purged this many days after they were received, once normalised. */
     public record Retention(int rawPayloadDays, Duration sweepInterval) {
+    }
+
+    /**
+     * The canonical-event fields (dotted paths such as refs.kitIds) that name one order, by kind of id: events
+     * naming any id already linked to an order join that order. Absent: no linking, one id per order as before.
+     */
+    public record Orders(Map<String, List<String>> linkRefs) {
     }
 }

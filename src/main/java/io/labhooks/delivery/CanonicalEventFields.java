@@ -12,7 +12,6 @@ import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.ingest.WebhookExchange;
-import io.labhooks.orderstate.OrderKeys;
 
 /**
  * Exposes the canonical event's fields as typed exchange properties (${exchangeProperty.type}, ...), so the sink
@@ -47,7 +46,8 @@ public class CanonicalEventFields {
         fields.put("occurredAt", OffsetDateTime.parse(event.path("occurredAt").asText()));
         fields.put("receivedAt", OffsetDateTime.parse(event.path("receivedAt").asText()));
         fields.put("resultsAvailability", text(event.path("results").path("availability")));
-        fields.put("orderKey", OrderKeys.of(event));
+        // as recorded: an event whose ids are linked to an order belongs to it, whatever id it leads with
+        fields.put("orderKey", exchange.getProperty(DeliveryQueue.ORDER_KEY, String.class));
         fields.put("deliveredAt", OffsetDateTime.now(clock));
         fields.forEach(exchange::setProperty);
         // As the body too, so camel-sql reads its :#name parameters straight from this map. With the JSON text

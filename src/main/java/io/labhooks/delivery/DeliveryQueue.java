@@ -40,6 +40,8 @@ public class DeliveryQueue {
     public static final String CLAIM_HELD = "claimHeld";
     public static final String SINK = "sink";
     public static final String EVENT_SEQ = "eventSeq";
+    /** The order the event was recorded under (canonical_event.order_key): linking may have chosen it. */
+    public static final String ORDER_KEY = "recordedOrderKey";
     public static final String ATTEMPT = "attempt";
     public static final String STARTED_AT = "attemptStartedAt";
 
@@ -109,10 +111,11 @@ public class DeliveryQueue {
             return;
         }
         String payload = jdbc.queryForObject("""
-                SELECT d.sink, c.seq, c.event_id, c.payload
+                SELECT d.sink, c.seq, c.event_id, c.payload, c.order_key
                 FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq WHERE d.id = ?""", (rs, n) -> {
             exchange.setProperty(SINK, rs.getString("sink"));
             exchange.setProperty(EVENT_SEQ, rs.getLong("seq"));
+            exchange.setProperty(ORDER_KEY, rs.getString("order_key"));
             exchange.setProperty(WebhookExchange.EVENT_ID, rs.getString("event_id"));
             return rs.getString("payload");
         }, claim.id());

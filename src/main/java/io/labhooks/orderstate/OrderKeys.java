@@ -5,8 +5,9 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Which order a canonical event belongs to: "provider|id" with the provider's order id, else the integrator's,
+ * The name of a canonical event's order: "provider|id" with the provider's order id, else the integrator's,
  * else the test registration or test the provider reports on (LML and Hurdle send some events without an order id).
+ * An event one of whose ids is linked to an order already belongs to that order instead ({@link OrderLinking}).
  */
 public final class OrderKeys {
 

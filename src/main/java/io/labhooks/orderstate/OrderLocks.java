@@ -9,6 +9,7 @@ import org.springframework.stereotype.Component;
  * delivery queue relies on that to deliver them in order); erasing an order takes it, so nothing of the order
  * is recorded half-way through. Written as SELECT FOR UPDATE, then INSERT for a new order: the same on H2 and
  * PostgreSQL. Two first events of one new order racing to insert make one transaction fail; it is retried.
+ * The ids an order is linked by have rows here too ({@link OrderLinks}), always locked before any order.
  */
 @Component
 public class OrderLocks {

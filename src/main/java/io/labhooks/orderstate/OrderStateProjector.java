@@ -27,13 +27,13 @@ public class OrderStateProjector {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
-    private final OrderLocks locks;
+    private final OrderLinking linking;
     private final Clock clock;
 
-    public OrderStateProjector(JdbcTemplate jdbc, ObjectMapper json, OrderLocks locks, Clock clock) {
+    public OrderStateProjector(JdbcTemplate jdbc, ObjectMapper json, OrderLinking linking, Clock clock) {
         this.jdbc = jdbc;
         this.json = json;
-        this.locks = locks;
+        this.linking = linking;
         this.clock = clock;
     }
 
@@ -44,11 +44,9 @@ public class OrderStateProjector {
     public void project(Exchange exchange) throws JsonProcessingException {
         ObjectNode event = (ObjectNode) json.readTree(exchange.getIn().getBody(String.class));
         ObjectNode order = event.with("order");
-        String orderKey = OrderKeys.of(event);
+        // Locked, and the event's ids linked to it, before the status is looked at: events without one link too.
+        String orderKey = linking.orderKeyOf(event);
         exchange.setProperty(ORDER_KEY, orderKey);
-        if (orderKey != null) {
-            locks.lock(orderKey);
-        }
         JsonNode statusNode = order.get("status");
         if (orderKey == null || statusNode == null || statusNode.isNull()) {
             return;

@@ -68,8 +68,10 @@ public final class Webhooks {
                         "evt_0a1b2c3d-0016-4000-8000-000000000016", "smp_7f3a9c"),
                 template(mappingsDir, "hurdle", "test-processed", "HUR-100234", "6a1d2f0e-3b4c-4d5e-8f90-a1b2c3d4e5f6"),
                 template(mappingsDir, "lml", "lab-results-complete", "eae987c4-32d6-42b9-8c9f-524a78a1b507"),
+                // the sample and appointment too: they are order ids (labhooks.orders.link-refs), and left the
+                // same in every webhook they would link all of them into one order
                 template(mappingsDir, "junction", "order-updated-completed", "84d96c03-6b1c-4226-ad8f-ef44a6bc08af",
-                        "ORD-2024-0042"),
+                        "ORD-2024-0042", "123456789", "d55210cc-3d9f-4115-8262-5013f700c7be"),
                 template(mappingsDir, "fullscript", "lab-order-updated-results-ready",
                         "d567e373-b5e8-5d5a-b7f9-7d3039edac40", "a0b50c8d-711e-43fa-85bb-5de80365aa10")};
     }

@@ -50,8 +50,11 @@ record TestWebhook(String provider, String token, byte[] body, String providerEv
             case "lml" -> new TestWebhook(provider, token, utf8("{\"event\":\"lab_results.complete\",\"data\":{\"testregistration_id\":\""
                     + token + "\",\"url\":\"https://api.londonmedicallaboratory.com/api/test_registration/" + token
                     + "/lab_results/\"}}"), null);
+            // its external order, sample and appointment too: ids of one order (labhooks.orders.link-refs), which
+            // left the same in every webhook would link all of them into one order
             case "junction" -> new TestWebhook(provider, token, utf8(fixture("junction/order-updated-completed")
-                    .replace("84d96c03-6b1c-4226-ad8f-ef44a6bc08af", token)),
+                    .replace("84d96c03-6b1c-4226-ad8f-ef44a6bc08af", token).replace("ORD-2024-0042", "ORD-" + token)
+                    .replace("123456789", "smp-" + token).replace("d55210cc-3d9f-4115-8262-5013f700c7be", "apt-" + token)),
                     "msg_" + UUID.randomUUID().toString().replace("-", ""));
             case "fullscript" -> new TestWebhook(provider, token, utf8(fixture("fullscript/lab-order-updated-results-ready")
                     .replace("d567e373-b5e8-5d5a-b7f9-7d3039edac40", token)

@@ -55,8 +55,11 @@ public final class ProviderSigner {
 
     /** An event of the made-up sixth provider of src/test/resources/sixth-provider, signed as its route expects. */
     public HttpRequest.Builder acme(String id, String kind) {
+        // one specimen per order, as in life: a sample id is an order id (labhooks.orders.link-refs), so one
+        // shared by every test's order would link them all into the first
         byte[] body = ("{\"id\":\"" + id + "\",\"kind\":\"" + kind + "\",\"at\":\"2026-06-01T08:00:00Z\","
-                + "\"order\":{\"ref\":\"ACME-" + id + "\",\"yours\":null},\"specimen\":\"s-1\"}").getBytes(StandardCharsets.UTF_8);
+                + "\"order\":{\"ref\":\"ACME-" + id + "\",\"yours\":null},\"specimen\":\"s-" + id + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
         return standardWebhooks("acme", "webhook-", ACME_SECRET, body, id, Instant.now().getEpochSecond());
     }
 

@@ -15,6 +15,6 @@ public final class TestSettings {
 
     public static LabhooksProperties mappingBounds(long timeoutMs, int maxDepth) {
         return new LabhooksProperties("routes", "mappings", null,
-                new LabhooksProperties.Pipeline(100, 10, 60, 5, timeoutMs, maxDepth), null, null, null, null);
+                new LabhooksProperties.Pipeline(100, 10, 60, 5, timeoutMs, maxDepth), null, null, null, null, null);
     }
 }
