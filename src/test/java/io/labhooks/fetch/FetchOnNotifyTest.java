@@ -154,6 +154,13 @@ abstract class FetchOnNotifyTest {
         assertThat(results.toString()).as("no patient details or result values in the event")
                 .doesNotContain("Alexandra", "alexandra@example.org", "1980-01-01", "Total Protein");
 
+        // one order, whatever id each webhook leads with: the fetched order lists the registration the results are for
+        List<String> keys = jdbc.queryForList("SELECT DISTINCT order_key FROM canonical_event WHERE provider = 'lml'"
+                + " AND (payload LIKE ? OR payload LIKE ?)", String.class, "%" + order + "%", "%" + registration + "%");
+        assertThat(keys).hasSize(1);
+        assertThat(jdbc.queryForObject("SELECT status FROM order_state WHERE order_key = ?", String.class, keys.get(0)))
+                .isEqualTo("RESULTS_READY");
+
         // the fetched JSON is kept with the webhook (so a remap needs no call)
         Map<String, Object> stored = inbound("lab_results.complete", registration);
         assertThat(stored.get("fetch_outcome")).isEqualTo("ENRICHED");
