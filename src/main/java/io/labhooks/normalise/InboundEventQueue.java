@@ -43,6 +43,8 @@ public class InboundEventQueue {
     /** ENRICHED or WEBHOOK_ONLY when the event waited for a fetch, absent otherwise; FETCH_NOTE says what is missing. */
     public static final String FETCH_OUTCOME = "fetchOutcome";
     public static final String FETCH_NOTE = "fetchNote";
+    /** For a snapshot polled from the provider's API: the polled resource's name (its mapping sees it as $poll). */
+    public static final String POLLED_RESOURCE = "polledResource";
 
     private final JdbcTemplate jdbc;
     private final LeasedClaims claims;

@@ -60,7 +60,8 @@ public class MappingFiles {
         String mapping = exchange.getProperty(WebhookExchange.MAPPING, String.class);
         byte[] body = exchange.getIn().getBody(byte[].class);
         exchange.getMessage().setBody(apply(dir.resolve(mapping), body,
-                exchange.getProperty(InboundEventQueue.FETCHED, String.class)));
+                exchange.getProperty(InboundEventQueue.FETCHED, String.class),
+                exchange.getProperty(InboundEventQueue.POLLED_RESOURCE, String.class)));
     }
 
     /** The mapping file's result for this JSON input, as JSON text. */
@@ -68,18 +69,26 @@ public class MappingFiles {
         return apply(file, input, null);
     }
 
-    /**
-     * The mapping file's result for this JSON input, with the resources fetched for it bound as {@code $fetched}
-     * (name -> resource; left undefined when nothing was fetched), as JSON text.
-     */
+    /** Like {@link #apply(Path, byte[], String, String)} for a webhook. */
     public String apply(Path file, byte[] input, String fetched) throws IOException {
+        return apply(file, input, fetched, null);
+    }
+
+    /**
+     * The mapping file's result for this JSON input, as JSON text. The resources fetched for it are bound as
+     * {@code $fetched} (name -> resource; undefined when nothing was fetched); for a snapshot polled from the
+     * provider's API (the input is then the resource itself), {@code $poll} is the resource's name, undefined for a
+     * webhook.
+     */
+    public String apply(Path file, byte[] input, String fetched, String polledResource) throws IOException {
         Object data = json.readValue(input, Object.class);
         Object resources = fetched == null ? null : json.readValue(fetched, Object.class);
         // Bound on every evaluation, null (undefined) included: jsonata-java 0.9.9 keeps a frame's bindings in the
-        // parsed expression, so an event without resources would otherwise see the previous event's.
+        // parsed expression, so an event without them would otherwise see the previous event's.
         JsonataFrameBinding binding = frame -> {
             frameBinding.bindToFrame(frame);
             frame.bind("fetched", resources);
+            frame.bind("poll", polledResource);
         };
         return json.writeValueAsString(files.computeIfAbsent(file, this::track).evaluate(data, binding));
     }

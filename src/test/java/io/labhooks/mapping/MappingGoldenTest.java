@@ -93,15 +93,16 @@ class MappingGoldenTest {
         String provider = input.getParent().getFileName().toString();
         Path expectedFile = input.resolveSibling(input.getFileName().toString().replace(".input.json", ".expected.json"));
         String fetched = fetched(input);
-        // a jsonata: endpoint cannot bind $fetched: cases with fetched resources go through MappingFiles alone
-        String mapped = fetched != null ? mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched)
+        String poll = polledResource(input);
+        // a jsonata: endpoint cannot bind $fetched or $poll: such cases go through MappingFiles alone
+        String mapped = fetched != null || poll != null ? mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched, poll)
                 : producer.requestBody("jsonata:file:" + mappingOf(input) + "?inputType=JsonString&outputType=JsonString",
                 Files.newInputStream(input), String.class);
 
         assertThat(JSON.readTree(mapped)).as("mapping output of " + input).isEqualTo(JSON.readTree(expectedFile.toFile()));
         // the normaliser's own path (MappingFiles: a parsed expression reused for a while) gives the same, every time
         for (int i = 0; i < 3; i++) {
-            assertThat(mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched)).as("MappingFiles output of " + input)
+            assertThat(mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched, poll)).as("MappingFiles output of " + input)
                     .isEqualTo(mapped);
         }
 
@@ -114,7 +115,7 @@ class MappingGoldenTest {
     @MethodSource("cases")
     void neverCarriesPatientDetails(Path input) throws Exception {
         String provider = input.getParent().getFileName().toString();
-        String mapped = mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched(input));
+        String mapped = mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched(input), polledResource(input));
         JsonNode raw = JSON.createArrayNode().add(JSON.readTree(input.toFile()))
                 .add(fetched(input) == null ? JSON.nullNode() : JSON.readTree(fetched(input)));
         for (String patientField : new String[] {"email", "firstName", "lastName", "first_name", "last_name", "dob",
@@ -126,6 +127,15 @@ class MappingGoldenTest {
                 }
             }
         }
+    }
+
+    /**
+     * For a polled snapshot's case, named {@code poll.<resource>.<case>.input.json} (the input is then the resource
+     * as the provider's API answers it), the resource's name, bound as {@code $poll}; null for a webhook's case.
+     */
+    private static String polledResource(Path input) {
+        String name = input.getFileName().toString();
+        return name.startsWith("poll.") ? name.substring(5, name.indexOf('.', 5)) : null;
     }
 
     /** The resources fetched for the case ({@code <case>.fetched.json}: name -> resource), or null when there are none. */
