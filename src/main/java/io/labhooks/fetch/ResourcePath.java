@@ -59,6 +59,14 @@ public final class ResourcePath {
         return Optional.of(path.toString());
     }
 
+    /** The path with {@code {id}} replaced by the id, as one path segment; empty for a blank or dot-segment id. */
+    public static Optional<String> fillId(String template, String id) {
+        if (id == null || id.isBlank() || id.equals(".") || id.equals("..") || id.length() > 200) {
+            return Optional.empty();
+        }
+        return Optional.of(template.replace("{id}", segment(id)));
+    }
+
     /** RFC 3986 path segment: unreserved characters as they are, every other byte percent-encoded. */
     static String segment(String value) {
         StringBuilder encoded = new StringBuilder();
