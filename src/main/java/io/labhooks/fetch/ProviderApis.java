@@ -60,7 +60,7 @@ public class ProviderApis {
                     "set LABHOOKS_RECONCILE_INTERVAL to a duration such as 10s, or unset it");
         }
         Path dir = Path.of(properties.routesDir(), "providers");
-        for (Path file : files(dir)) {
+        for (Path file : files(dir, SUFFIX)) {
             String provider = file.getFileName().toString().replace(SUFFIX, "");
             ProviderApiSettings settings = read(file);
             String variable = provider.toUpperCase(Locale.ROOT).replace('-', '_');
@@ -82,6 +82,15 @@ public class ProviderApis {
             LOG.info("Provider {}: API at {} ({} resource(s) fetched on notify, {} polled, at most {} call(s) per {})",
                     provider, baseUrl(urlVariable, url), settings.fetch().resources().size(),
                     settings.poll().resources().size(), settings.rateLimit().requests(), settings.rateLimit().per());
+        }
+        for (Path route : files(dir, ".camel.yaml")) {
+            String provider = route.getFileName().toString().replace(".camel.yaml", "");
+            String urlVariable = provider.toUpperCase(Locale.ROOT).replace('-', '_') + "_API_URL";
+            if (!apis.containsKey(provider) && !environment.getProperty(urlVariable, "").isBlank()
+                    && !Files.exists(dir.resolve(provider + SUFFIX))) {
+                LOG.warn("{} is set but {} does not exist, so the {} API is not called", urlVariable,
+                        dir.resolve(provider + SUFFIX), provider);
+            }
         }
         reconcileInterval.ifPresent(every -> LOG.info("LABHOOKS_RECONCILE_INTERVAL: every open order is polled every {}", every));
     }
@@ -113,12 +122,12 @@ public class ProviderApis {
         return api != null && !api.resourcesFor(eventType).isEmpty();
     }
 
-    private static List<Path> files(Path dir) {
+    private static List<Path> files(Path dir, String suffix) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> listed = Files.list(dir)) {
-            return listed.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+            return listed.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
         } catch (IOException e) {
             throw new StartupRefusal("cannot list " + dir + ": " + e.getMessage(), "make the routes folder readable");
         }
@@ -175,8 +184,9 @@ public class ProviderApis {
                 throw refusal(file, label + ": " + p);
             });
             resource.ids().forEach((id, pointer) -> {
-                if (pointer == null || !pointer.startsWith("/")) {
-                    throw refusal(file, label + ": ids." + id + " must be a JSON pointer into the webhook, such as /data/id");
+                if (pointer == null || java.util.Arrays.stream(pointer.split(",")).anyMatch(p -> !p.trim().startsWith("/"))) {
+                    throw refusal(file, label + ": ids." + id + " must be a JSON pointer into the webhook, such as /data/id"
+                            + " (or several, separated by commas: the first present is used)");
                 }
             });
             if (resource.notReady() != null && (resource.notReady().retry() == null || resource.notReady().retry().isEmpty())) {

@@ -25,8 +25,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Reconciliation polling, one provider at a time (routes/poll.camel.yaml): keeps the provider's watches up to date
- * with its open orders, then polls each watch that is due. The first answer of a watch is its baseline; after that a
- * snapshot whose status values differ becomes an inbound event exactly like a webhook (stored, mapped, projected,
+ * with its open orders, then polls each watch that is due. The first answer of a watch is its baseline (a 404 or 204
+ * counts as "absent", so results appearing later are a change); after that a snapshot whose status values differ
+ * becomes an inbound event exactly like a webhook (stored, mapped, projected,
  * delivered), marked {@code source: "poll"}. An unchanged snapshot makes nothing. Calls share the provider's rate
  * budget and rest with fetch on notify (a 429 or a down API holds both).
  */
@@ -34,6 +35,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class OrderPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderPoller.class);
+    /** The fingerprint of a resource the API does not have (yet), followed by the status it answered. */
+    static final String ABSENT = "(absent) ";
 
     private final ProviderApis apis;
     private final ProviderApiClient client;
@@ -96,6 +99,12 @@ public class OrderPoller {
         }
         ProviderApiClient.Answer answer = client.get(api, path.get());
         String call = api.provider() + " API GET " + resource.path() + " (poll)";
+        if (answer.status() == 404 || answer.status() == 204) {
+            // not there (yet): results not out, say; counted as a state of its own, so its appearing is a change
+            metrics.counter("labhooks.poll.calls", "provider", api.provider(), "resource", resource.name(), "outcome", "absent").increment();
+            watches.polled(claim, ABSENT + answer.status(), false, next);
+            return;
+        }
         if (answer.status() < 200 || answer.status() >= 300 || answer.body().length == 0) {
             OffsetDateTime retry = api.afterFailure(answer, now, watch.polls() + 1);
             String why = answer.reached() ? "answered " + answer.status() : "unreachable (" + answer.failure() + ")";
