@@ -1,0 +1,280 @@
+package io.labhooks.poll;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+
+import io.labhooks.support.ProviderSigner;
+
+/**
+ * Reconciliation polling through the real pipeline, against a real HTTP server playing each provider's API
+ * (WireMock, the documented or, where provider-apis.md says so, ASSUMED shapes): an order opened by a webhook is
+ * watched, the first answer is its baseline, and a change that no webhook reports becomes a canonical event with
+ * {@code source: "poll"}, projected onto the order and delivered. The shipped api.yaml files and mappings are used,
+ * with LABHOOKS_RECONCILE_INTERVAL=1s. Runs on H2 and on PostgreSQL.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "labhooks.pipeline.poll-interval-ms=100")
+@DirtiesContext
+abstract class ReconciliationPollingTest {
+
+    static final WireMockServer API = started();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration PATIENCE = Duration.ofSeconds(40);
+
+    private static WireMockServer started() {
+        WireMockServer server = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        server.start();
+        return server;
+    }
+
+    @DynamicPropertySource
+    static void box(DynamicPropertyRegistry registry) {
+        ProviderSigner.registerSecrets(registry);
+        registry.add("LOLA_API_URL", () -> API.baseUrl() + "/lola/api/integration/v1");
+        registry.add("LOLA_API_KEY", () -> "lola-key");
+        registry.add("HURDLE_API_URL", () -> API.baseUrl() + "/hurdle");
+        registry.add("HURDLE_API_KEY", () -> "hurdle-key");
+        registry.add("LML_API_URL", () -> API.baseUrl() + "/lml/api");
+        registry.add("LML_API_KEY", () -> "lml-key");
+        registry.add("JUNCTION_API_URL", () -> API.baseUrl() + "/junction");
+        registry.add("JUNCTION_API_KEY", () -> "junction-key");
+        registry.add("FULLSCRIPT_API_URL", () -> API.baseUrl() + "/fullscript/api");
+        registry.add("FULLSCRIPT_API_KEY", () -> "fullscript-key");
+        registry.add("LABHOOKS_RECONCILE_INTERVAL", () -> "1s");
+    }
+
+    @AfterAll
+    static void stopApi() {
+        API.stop();
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    final HttpClient http = HttpClient.newHttpClient();
+    ProviderSigner signer;
+
+    @BeforeEach
+    void setUp() {
+        signer = new ProviderSigner(URI.create("http://127.0.0.1:" + port));
+        // anything not stubbed: the provider does not know it
+        API.stubFor(get(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"error\":\"NOT_FOUND\"}")));
+    }
+
+    @Test
+    void aLolaBookingCancelledByThePhlebotomistWithNoWebhookCancelsTheOrder() throws Exception {
+        String job = "job" + shortId();
+        String path = "/lola/api/integration/v1/bookings/" + job;
+        API.stubFor(lola(get(urlEqualTo(path))).atPriority(5).willReturn(okJson(booking(job, "CONFIRMED"))));
+        assertThat(send(signer.lola(fixture("lola/job-confirmed", "ckxyz123", job)))).isEqualTo(202);
+
+        awaitBaseline("lola", "booking", job);
+        assertThat(pollEvents("lola", job)).as("an unchanged snapshot makes nothing").isZero();
+        API.stubFor(lola(get(urlEqualTo(path))).atPriority(1).willReturn(okJson(booking(job, "CANCELLED"))));
+
+        JsonNode event = deliveredFromPoll("lola", "poll.booking", job);
+        assertThat(event.path("type").asText()).isEqualTo("ORDER_CANCELLED");
+        assertThat(event.path("order").path("status").asText()).isEqualTo("CANCELLED");
+        assertThat(orderStatus("lola|" + job)).isEqualTo("CANCELLED");
+        // the order is final: it is not polled any more, and the one change made one event
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(watch("lola", "booking", job).get("status")));
+        assertThat(pollEvents("lola", job)).isEqualTo(1);
+    }
+
+    @Test
+    void aHurdleAppointmentTheyDidNotAttendWithNoWebhookIsANoShow() throws Exception {
+        String order = "HUR-" + shortId();
+        String appointment = "apt_" + shortId();
+        String path = "/hurdle/phlebotomy/v1/appointments/" + appointment;
+        API.stubFor(hurdle(get(urlEqualTo(path))).atPriority(5).willReturn(okJson(appointment(appointment, order, "APPOINTMENT_SCHEDULED"))));
+        assertThat(send(signer.hurdle(fixture("hurdle/phlebotomy-appointment-scheduled", "apt_8f2c1e", appointment, "HUR-100234", order))))
+                .isEqualTo(202);
+
+        awaitBaseline("hurdle", "appointment", appointment);
+        API.stubFor(hurdle(get(urlEqualTo(path))).atPriority(1).willReturn(okJson(appointment(appointment, order, "DID_NOT_ATTEND"))));
+
+        JsonNode event = deliveredFromPoll("hurdle", "poll.appointment", appointment);
+        assertThat(event.path("type").asText()).isEqualTo("APPOINTMENT_NO_SHOW");
+        assertThat(orderStatus("hurdle|" + order)).isEqualTo("NO_SHOW");
+    }
+
+    @Test
+    void junctionPartialResultsWithNoWebhookAreSeen() throws Exception {
+        String order = UUID.randomUUID().toString();
+        String result = "/junction/v3/order/" + order + "/result";
+        API.stubFor(junction(get(urlEqualTo("/junction/v3/order/" + order))).atPriority(5)
+                .willReturn(okJson("{\"id\":\"" + order + "\",\"status\":\"received\",\"last_event\":{\"id\":1,\"status\":\"received\"}}")));
+        assertThat(send(signer.junction(fixture("junction/order-created", "84d96c03-6b1c-4226-ad8f-ef44a6bc08af", order)))).isEqualTo(202);
+
+        awaitBaseline("junction", "result", order);
+        assertThat(watch("junction", "result", order).get("fingerprint")).as("no results yet: absent").isEqualTo("(absent) 404");
+        API.stubFor(junction(get(urlEqualTo(result))).atPriority(1).willReturn(okJson(junctionResult(order, "partial"))));
+
+        JsonNode event = deliveredFromPoll("junction", "poll.result", order);
+        assertThat(event.path("type").asText()).isEqualTo("RESULTS_PARTIAL");
+        assertThat(orderStatus("junction|" + order)).isEqualTo("RESULTS_PARTIAL");
+        assertThat(event.toString()).as("no result values in the event").doesNotContain("\"value\"", "Glucose");
+    }
+
+    @Test
+    void anLmlOrderDeliveredWhenOrderDeliveredNeverCame() throws Exception {
+        String order = UUID.randomUUID().toString();
+        String path = "/lml/api/order/" + order;
+        API.stubFor(lml(get(urlEqualTo(path))).atPriority(5).willReturn(okJson(lmlOrder(order, "shipped"))));
+        assertThat(send(signer.lml(("{\"event\":\"order.shipped\",\"data\":{\"order_id\":\"" + order
+                + "\",\"url\":\"https://api.londonmedicallaboratory.com/api/order/" + order + "\"}}").getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(200);
+
+        awaitBaseline("lml", "order", order);
+        API.stubFor(lml(get(urlEqualTo(path))).atPriority(1).willReturn(okJson(lmlOrder(order, "delivered"))));
+
+        JsonNode event = deliveredFromPoll("lml", "poll.order", order);
+        assertThat(event.path("type").asText()).isEqualTo("KIT_DELIVERED");
+        assertThat(orderStatus("lml|" + order)).isEqualTo("KIT_DELIVERED");
+    }
+
+    // --- the providers' APIs: credentials as each checks them (provider-apis.md §6) ---
+
+    static MappingBuilder lola(MappingBuilder call) {
+        return call.withHeader("X-API-Key", equalTo("lola-key")).withHeader("X-API-Version", equalTo("1"));
+    }
+
+    static MappingBuilder hurdle(MappingBuilder call) {
+        return call.withHeader("X-API-Key", equalTo("hurdle-key"));
+    }
+
+    static MappingBuilder lml(MappingBuilder call) {
+        return call.withHeader("Authorization", equalTo("Bearer lml-key"));
+    }
+
+    static MappingBuilder junction(MappingBuilder call) {
+        return call.withHeader("x-vital-api-key", equalTo("junction-key"));
+    }
+
+    static MappingBuilder fullscript(MappingBuilder call) {
+        return call.withHeader("Authorization", equalTo("Bearer fullscript-key"));
+    }
+
+    /** ASSUMED shape (provider-apis.md §6 "Lola"). */
+    static String booking(String job, String status) {
+        return "{\"id\":\"" + job + "\",\"jobId\":\"" + job + "\",\"status\":\"" + status + "\",\"paymentStatus\":\"PENDING\","
+                + "\"billingMode\":\"WEEKLY_INVOICE\",\"fulfillmentChannel\":\"MOBILE\",\"scheduledFor\":\"2026-06-01T09:00:00Z\","
+                + "\"externalUserId\":\"user-4711\",\"externalOrderId\":\"order-" + job + "\",\"passthroughJson\":null,\"sample\":null}";
+    }
+
+    /** ASSUMED path and shape (provider-apis.md §2, field names of the PHLEBOTOMY.* webhooks). */
+    static String appointment(String id, String order, String status) {
+        return "{\"id\":\"" + id + "\",\"orderNumber\":\"" + order + "\",\"productCode\":\"BLOOD-VIT-D\",\"status\":\"" + status
+                + "\",\"appointmentStartAt\":\"2026-06-04T08:00:00.000Z\",\"appointmentEndAt\":\"2026-06-04T10:00:00.000Z\","
+                + "\"timezone\":\"Europe/London\"}";
+    }
+
+    /** JN-REF: GET /v3/order/{id}/result. */
+    static String junctionResult(String order, String status) {
+        return "{\"metadata\":{\"age\":40,\"dob\":\"1980-05-17\",\"patient\":\"Jane Roe\",\"provider\":\"Dr. Example\","
+                + "\"laboratory\":\"Example Lab\",\"date_reported\":\"2026-06-05T10:00:00Z\",\"date_collected\":\"2026-06-03T09:00:00Z\","
+                + "\"specimen_number\":\"S-1\",\"date_received\":\"2026-06-04T09:00:00Z\",\"status\":\"" + status + "\"},"
+                + "\"results\":[{\"name\":\"Glucose\",\"slug\":\"glucose\",\"result\":\"91\",\"value\":91,\"type\":\"numeric\",\"unit\":\"mg/dL\"}],"
+                + "\"missing_results\":[],\"order_transaction\":null}";
+    }
+
+    /** LML-SDK Order fields. */
+    static String lmlOrder(String order, String shipping) {
+        return "{\"id\":\"" + order + "\",\"customer_id\":\"c1\",\"shipping_status\":\"" + shipping + "\",\"payment_status\":\"paid\","
+                + "\"carrier\":\"royal_mail\",\"tracking_number\":\"RM123456789GB\",\"order_number\":100231,\"test_registrations\":[]}";
+    }
+
+    // --- what a user would look at ---
+
+    /** A shipped example webhook with its ids replaced (pairs of old, new). */
+    static byte[] fixture(String name, String... replacements) throws Exception {
+        String body = Files.readString(Path.of("mappings/tests/" + name + ".input.json"));
+        for (int i = 0; i < replacements.length; i += 2) {
+            body = body.replace(replacements[i], replacements[i + 1]);
+        }
+        return body.getBytes(StandardCharsets.UTF_8);
+    }
+
+    int send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    Map<String, Object> watch(String provider, String resource, String ref) {
+        List<Map<String, Object>> rows = jdbc.queryForList(
+                "SELECT * FROM poll_watch WHERE provider = ? AND resource = ? AND ref_value = ?", provider, resource, ref);
+        return rows.isEmpty() ? Map.of() : rows.get(0);
+    }
+
+    void awaitBaseline(String provider, String resource, String ref) {
+        await().atMost(PATIENCE).until(() -> watch(provider, resource, ref).get("fingerprint") != null);
+    }
+
+    int pollEvents(String provider, String ref) {
+        return jdbc.queryForList("SELECT payload FROM canonical_event WHERE provider = ? AND provider_event_type LIKE 'poll.%'",
+                String.class, provider).stream().filter(p -> p.contains(ref)).toList().size();
+    }
+
+    String orderStatus(String orderKey) {
+        return await().atMost(PATIENCE).until(() -> jdbc.queryForList("SELECT status FROM order_state WHERE order_key = ?",
+                String.class, orderKey).stream().findFirst().orElse(null), s -> s != null);
+    }
+
+    /** The canonical event made from a polled snapshot naming the id, once it is in the JDBC feed. */
+    JsonNode deliveredFromPoll(String provider, String type, String ref) {
+        JsonNode event = await().atMost(PATIENCE).until(() -> jdbc.queryForList("""
+                        SELECT c.payload FROM canonical_event c JOIN lab_event_feed f ON f.event_id = c.event_id
+                        WHERE c.provider = ? AND c.provider_event_type = ?""", String.class, provider, type).stream()
+                .filter(p -> p.contains(ref)).findFirst().map(ReconciliationPollingTest::parse).orElse(null), e -> e != null);
+        assertThat(event.path("source").asText()).isEqualTo("poll");
+        return event;
+    }
+
+    static JsonNode parse(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String shortId() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+}
