@@ -11,6 +11,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.orderstate.OrderLinks;
+import io.labhooks.poll.PollWatches;
 import io.labhooks.orderstate.OrderLocks;
 
 /**
@@ -28,11 +29,13 @@ public class OrderErasure {
     private final TransactionTemplate transaction;
     private final OrderLocks locks;
     private final OrderLinks links;
+    private final PollWatches watches;
     private final AuditLog audit;
     private final Clock clock;
 
     public OrderErasure(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, OrderLocks locks, OrderLinks links,
-                        AuditLog audit, Clock clock) {
+                        PollWatches watches, AuditLog audit, Clock clock) {
+        this.watches = watches;
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.locks = locks;
@@ -82,6 +85,7 @@ public class OrderErasure {
             erased.put("inboundEvents", inboundErased);
             erased.put("orderState", jdbc.update("DELETE FROM order_state WHERE order_key = :key", key));
             erased.put("links", links.forget(orderKey, lockedIds));
+            erased.put("pollWatches", watches.forget(orderKey));
             if (deliveries.isEmpty() && canonical == 0 && (Integer) erased.get("orderState") == 0
                     && (Integer) erased.get("links") == 0) {
                 throw new AdminRequestException(404, "no order " + orderKey);

@@ -99,4 +99,29 @@ public final class ProviderApi {
     Optional<Duration> takePermit() {
         return budget.take();
     }
+
+    /**
+     * Empty when a call may be made now (a permit is then taken), else when to try again: the API is resting after
+     * a failure, or the rate budget is spent.
+     */
+    public Optional<java.time.OffsetDateTime> waitBeforeCall(java.time.OffsetDateTime now) {
+        Optional<Instant> paused = pausedAfter(now.toInstant());
+        if (paused.isPresent()) {
+            return Optional.of(paused.get().atOffset(now.getOffset()));
+        }
+        return takePermit().map(now::plus);
+    }
+
+    /**
+     * When to call again after an answer that was not a success: Retry-After if given (60 s for a 429 without one),
+     * else the fetch backoff for this attempt. A 429, a 5xx or no answer makes every call to the API wait as long.
+     */
+    public java.time.OffsetDateTime afterFailure(ProviderApiClient.Answer answer, java.time.OffsetDateTime now, int attempt) {
+        java.time.OffsetDateTime at = answer.retryAfter().map(now::plus)
+                .orElse(answer.status() == 429 ? now.plusSeconds(60) : now.plus(settings.fetch().retryAfter(attempt)));
+        if (!answer.reached() || answer.status() == 429 || answer.status() >= 500) {
+            pauseUntil(at.toInstant());
+        }
+        return at;
+    }
 }

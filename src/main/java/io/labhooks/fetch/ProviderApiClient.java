@@ -31,7 +31,7 @@ public class ProviderApiClient {
     /** What the API answered: the status (0 when it could not be reached), Retry-After, the body, or why it failed. */
     public record Answer(int status, Optional<Duration> retryAfter, byte[] body, String failure) {
 
-        boolean reached() {
+        public boolean reached() {
             return status > 0;
         }
     }

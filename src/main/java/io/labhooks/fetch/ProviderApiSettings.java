@@ -9,10 +9,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * What a provider's {@code <provider>.api.yaml} (beside its route file) says about its read API: how to
  * authenticate, how fast it may be called, and which resources to fetch for which webhook event types. Paths are
- * appended to the base URL from {@code <PROVIDER>_API_URL}; nothing here names a host.
+ * appended to the base URL from {@code <PROVIDER>_API_URL}; nothing here names a host. {@code mapping}: the JSONata
+ * file polled snapshots are mapped with (default {@code <provider>.jsonata}).
  */
 public record ProviderApiSettings(Auth auth, @DefaultValue Map<String, String> headers, RateLimit rateLimit,
-                                  @DefaultValue("10s") Duration timeout, Fetch fetch) {
+                                  @DefaultValue("10s") Duration timeout, Fetch fetch, @DefaultValue Poll poll,
+                                  String mapping) {
 
     /** The credential header; {@code value} holds {@code {key}} where the key from {@code <PROVIDER>_API_KEY} goes. */
     public record Auth(String header, @DefaultValue("{key}") String value) {
@@ -48,5 +50,18 @@ public record ProviderApiSettings(Auth auth, @DefaultValue Map<String, String> h
     }
 
     public record NotReady(int status, List<Duration> retry) {
+    }
+
+    /** Reconciliation polling: the resources polled for every open order. */
+    public record Poll(@DefaultValue List<PolledResource> resources) {
+    }
+
+    /**
+     * A resource polled every {@code every} for each open order, at {@code path} with {@code {id}} filled by the
+     * order's linked id of kind {@code idKind} (labhooks.orders.link-refs). A snapshot whose values at the
+     * {@code status} JSON pointers differ from the last poll's becomes an inbound event of type
+     * {@code poll.<name>}, mapped with {@code $poll = name}.
+     */
+    public record PolledResource(String name, String path, String idKind, Duration every, List<String> status) {
     }
 }

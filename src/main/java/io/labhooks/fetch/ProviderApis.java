@@ -26,6 +26,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.PropertySource;
@@ -48,10 +49,18 @@ public class ProviderApis {
     static final String SUFFIX = ".api.yaml";
 
     private final Map<String, ProviderApi> apis = new TreeMap<>();
+    private final Optional<Duration> reconcileInterval;
 
     public ProviderApis(LabhooksProperties properties, Environment environment, Clock clock) {
+        String interval = environment.getProperty("LABHOOKS_RECONCILE_INTERVAL", "").trim();
+        try {
+            reconcileInterval = interval.isEmpty() ? Optional.empty() : Optional.of(DurationStyle.detectAndParse(interval));
+        } catch (IllegalArgumentException e) {
+            throw new StartupRefusal("LABHOOKS_RECONCILE_INTERVAL is not a duration: '" + interval + "'",
+                    "set LABHOOKS_RECONCILE_INTERVAL to a duration such as 10s, or unset it");
+        }
         Path dir = Path.of(properties.routesDir(), "providers");
-        for (Path file : files(dir)) {
+        for (Path file : files(dir, SUFFIX)) {
             String provider = file.getFileName().toString().replace(SUFFIX, "");
             ProviderApiSettings settings = read(file);
             String variable = provider.toUpperCase(Locale.ROOT).replace('-', '_');
@@ -70,10 +79,31 @@ public class ProviderApis {
             }
             apis.put(provider, new ProviderApi(provider, baseUrl(urlVariable, url), urlVariable, keyVariable, keys,
                     settings, clock));
-            LOG.info("Provider {}: API at {} ({} resource(s) fetched on notify, at most {} call(s) per {})", provider,
-                    baseUrl(urlVariable, url), settings.fetch().resources().size(), settings.rateLimit().requests(),
-                    settings.rateLimit().per());
+            LOG.info("Provider {}: API at {} ({} resource(s) fetched on notify, {} polled, at most {} call(s) per {})",
+                    provider, baseUrl(urlVariable, url), settings.fetch().resources().size(),
+                    settings.poll().resources().size(), settings.rateLimit().requests(), settings.rateLimit().per());
         }
+        for (Path route : files(dir, ".camel.yaml")) {
+            String provider = route.getFileName().toString().replace(".camel.yaml", "");
+            String urlVariable = provider.toUpperCase(Locale.ROOT).replace('-', '_') + "_API_URL";
+            if (!apis.containsKey(provider) && !environment.getProperty(urlVariable, "").isBlank()
+                    && !Files.exists(dir.resolve(provider + SUFFIX))) {
+                LOG.warn("{} is set but {} does not exist, so the {} API is not called", urlVariable,
+                        dir.resolve(provider + SUFFIX), provider);
+            }
+        }
+        reconcileInterval.ifPresent(every -> LOG.info("LABHOOKS_RECONCILE_INTERVAL: every open order is polled every {}", every));
+    }
+
+    /** How often an open order's resource is polled: LABHOOKS_RECONCILE_INTERVAL when set, else the resource's own. */
+    public Duration cadence(ProviderApiSettings.PolledResource resource) {
+        return reconcileInterval.orElse(resource.every());
+    }
+
+    /** The mapping polled snapshots of the provider are mapped with. */
+    public String mapping(ProviderApi api) {
+        String mapping = api.settings().mapping();
+        return mapping == null || mapping.isBlank() ? api.provider() + ".jsonata" : mapping;
     }
 
     /** The provider's API, when its URL is set. */
@@ -92,12 +122,12 @@ public class ProviderApis {
         return api != null && !api.resourcesFor(eventType).isEmpty();
     }
 
-    private static List<Path> files(Path dir) {
+    private static List<Path> files(Path dir, String suffix) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> listed = Files.list(dir)) {
-            return listed.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+            return listed.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
         } catch (IOException e) {
             throw new StartupRefusal("cannot list " + dir + ": " + e.getMessage(), "make the routes folder readable");
         }
@@ -154,12 +184,35 @@ public class ProviderApis {
                 throw refusal(file, label + ": " + p);
             });
             resource.ids().forEach((id, pointer) -> {
-                if (pointer == null || !pointer.startsWith("/")) {
-                    throw refusal(file, label + ": ids." + id + " must be a JSON pointer into the webhook, such as /data/id");
+                if (pointer == null || java.util.Arrays.stream(pointer.split(",")).anyMatch(p -> !p.trim().startsWith("/"))) {
+                    throw refusal(file, label + ": ids." + id + " must be a JSON pointer into the webhook, such as /data/id"
+                            + " (or several, separated by commas: the first present is used)");
                 }
             });
             if (resource.notReady() != null && (resource.notReady().retry() == null || resource.notReady().retry().isEmpty())) {
                 throw refusal(file, label + ": not-ready needs retry, the offsets after receipt to ask again");
+            }
+        }
+        Set<String> polled = new HashSet<>();
+        for (ProviderApiSettings.PolledResource resource : settings.poll().resources()) {
+            String label = "poll resource '" + resource.name() + "'";
+            if (blank(resource.name()) || !resource.name().matches("[A-Za-z][A-Za-z0-9_]*") || !polled.add(resource.name())) {
+                throw refusal(file, "has a poll resource without a unique name of letters and digits: '" + resource.name() + "'");
+            }
+            if (blank(resource.idKind())) {
+                throw refusal(file, label + " needs id-kind: which linked id of an order fills {id} (labhooks.orders.link-refs)");
+            }
+            ResourcePath.problem(resource.path(), Map.of("id", "/id")).ifPresent(p -> {
+                throw refusal(file, label + ": " + p);
+            });
+            if (!resource.path().contains("{id}")) {
+                throw refusal(file, label + ": path needs {id}, where the order's id goes");
+            }
+            if (resource.every() == null || resource.every().compareTo(Duration.ofSeconds(1)) < 0) {
+                throw refusal(file, label + " needs every: how often each open order is polled (at least 1s)");
+            }
+            if (resource.status() == null || resource.status().isEmpty() || resource.status().stream().anyMatch(p -> p == null || !p.startsWith("/"))) {
+                throw refusal(file, label + " needs status: JSON pointers to the values that tell a change, such as /status");
             }
         }
     }

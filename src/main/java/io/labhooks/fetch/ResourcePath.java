@@ -41,14 +41,15 @@ public final class ResourcePath {
     }
 
     /**
-     * The path with each placeholder replaced by the webhook's value at its JSON pointer; empty when a value is
-     * missing, not a string or number, blank, or a dot segment.
+     * The path with each placeholder replaced by the webhook's value at its JSON pointer (or the first of several,
+     * separated by commas, that is present: providers with two envelope shapes); empty when a value is missing, not
+     * a string or number, blank, or a dot segment.
      */
     public static Optional<String> fill(String template, Map<String, String> ids, JsonNode webhook) {
         Matcher placeholders = PLACEHOLDER.matcher(template);
         StringBuilder path = new StringBuilder();
         while (placeholders.find()) {
-            JsonNode value = webhook.at(ids.get(placeholders.group(1)));
+            JsonNode value = firstPresent(webhook, ids.get(placeholders.group(1)));
             String text = value.isTextual() ? value.asText() : value.isIntegralNumber() ? value.asText() : null;
             if (text == null || text.isBlank() || text.equals(".") || text.equals("..") || text.length() > 200) {
                 return Optional.empty();
@@ -57,6 +58,25 @@ public final class ResourcePath {
         }
         placeholders.appendTail(path);
         return Optional.of(path.toString());
+    }
+
+    private static JsonNode firstPresent(JsonNode webhook, String pointers) {
+        JsonNode value = webhook.at(pointers.split(",")[0].trim());
+        for (String pointer : pointers.split(",")) {
+            value = webhook.at(pointer.trim());
+            if (!value.isMissingNode() && !value.isNull()) {
+                return value;
+            }
+        }
+        return value;
+    }
+
+    /** The path with {@code {id}} replaced by the id, as one path segment; empty for a blank or dot-segment id. */
+    public static Optional<String> fillId(String template, String id) {
+        if (id == null || id.isBlank() || id.equals(".") || id.equals("..") || id.length() > 200) {
+            return Optional.empty();
+        }
+        return Optional.of(template.replace("{id}", segment(id)));
     }
 
     /** RFC 3986 path segment: unreserved characters as they are, every other byte percent-encoded. */

@@ -59,7 +59,7 @@ public class CanonicalEvents {
         event.put("occurredAt", occurredAt(mappedEvent.remove("occurredAt"), receivedAt, event));
         event.put("receivedAt", rfc3339(receivedAt));
         event.put("outOfOrder", false);
-        event.put("source", "webhook");
+        event.put("source", exchange.getProperty(InboundEventQueue.POLLED_RESOURCE) == null ? "webhook" : "poll");
         enrichment(exchange).ifPresent(e -> event.set("enrichment", e));
         String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
         if (superseded != null) {

@@ -119,7 +119,7 @@ public class InboundEventQueue {
     public byte[] read(long id, Exchange exchange) throws PayloadUnreadableException {
         StoredBody stored = jdbc.queryForObject("""
                 SELECT provider, dedupe_key, event_id, revision, provider_event_id, provider_event_type, mapping, body,
-                       received_at, fetched, fetch_outcome, fetch_note
+                       received_at, fetched, fetch_outcome, fetch_note, source
                 FROM inbound_event WHERE id = ?""", (rs, row) -> {
             String firstEventId = rs.getString("event_id");
             int revision = rs.getInt("revision");
@@ -135,6 +135,9 @@ public class InboundEventQueue {
             exchange.setProperty(WebhookExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
             exchange.setProperty(FETCH_OUTCOME, rs.getString("fetch_outcome"));
             exchange.setProperty(FETCH_NOTE, rs.getString("fetch_note"));
+            if ("poll".equals(rs.getString("source"))) {
+                exchange.setProperty(POLLED_RESOURCE, rs.getString("provider_event_type").substring("poll.".length()));
+            }
             return new StoredBody(rs.getBytes("body"), rs.getBytes("fetched"), rs.getString("dedupe_key"));
         }, id);
         if (stored.fetched() != null) {

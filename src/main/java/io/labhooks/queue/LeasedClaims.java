@@ -16,7 +16,7 @@ import io.labhooks.config.LabhooksProperties;
 import io.labhooks.instances.BoxIdentity;
 
 /**
- * Claims work rows (stored webhooks, deliveries) for a limited time, so that any number of workers, in one box or
+ * Claims work rows (stored webhooks, deliveries, order resources to poll) for a limited time, so that any number of workers, in one box or
  * several boxes on one database, share the work without doing it twice. Rows are picked with
  * {@code FOR UPDATE SKIP LOCKED} and marked with the claiming worker and a lease. A worker renews the lease
  * ({@link #start}) just before it works on each row, so a long batch cannot outlive its lease; a worker that dies
@@ -32,7 +32,7 @@ public class LeasedClaims {
     public static final String NO_OUTCOME = "every attempt ended without an outcome (the box stopped during each)";
 
     /** The tables whose rows are claimed here: every stage's work queue. */
-    private static final List<String> QUEUES = List.of("inbound_event", "delivery");
+    private static final List<String> QUEUES = List.of("inbound_event", "delivery", "poll_watch");
 
     /** One claimed row and the worker that holds it. */
     public record Claim(long id, String owner) {
