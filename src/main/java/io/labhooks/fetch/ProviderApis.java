@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -148,7 +149,11 @@ public class ProviderApis {
                     .orElseThrow(() -> refusal(file, "is empty"));
         } catch (BindException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw refusal(file, "does not bind at '" + e.getProperty().getName() + "': " + firstLine(cause.getMessage()));
+            String where = e.getProperty() != null ? e.getProperty().getName().toString() : e.getName().toString();
+            String why = cause instanceof UnboundConfigurationPropertiesException unknown
+                    ? "unknown setting(s) " + unknown.getUnboundProperties().stream().map(p -> p.getName().toString()).sorted().toList().toString()
+                    : firstLine(cause.getMessage());
+            throw refusal(file, "does not bind" + (where.isEmpty() ? "" : " at '" + where + "'") + ": " + why);
         }
         validate(file, settings);
         return settings;

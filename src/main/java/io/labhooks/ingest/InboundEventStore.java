@@ -66,17 +66,18 @@ public class InboundEventStore {
 
     /**
      * Stores a snapshot polled from a provider's API that differs from the last one, as an inbound event like a
-     * webhook (source 'poll', type {@code poll.<resource>}), waiting to be normalised. Polled snapshots have no
+     * webhook (source 'poll', type {@code poll.<resource>}, provider event id the id it was polled by), waiting to be
+     * normalised. Polled snapshots have no
      * dedupe window: each change is its own event, its key naming the watch and the poll.
      */
-    public void storePolled(String provider, String resource, String mapping, byte[] snapshot, String dedupeKey,
-                            OffsetDateTime receivedAt) {
+    public void storePolled(String provider, String resource, String polledId, String mapping, byte[] snapshot,
+                            String dedupeKey, OffsetDateTime receivedAt) {
         PayloadCipher.Stored stored = payloads.seal(snapshot, dedupeKey);
         jdbc.update("""
-                INSERT INTO inbound_event (provider, dedupe_key, event_id, provider_event_type, mapping, body, body_sha256,
-                                           received_at, status, payload_key_id, source)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', ?, 'poll')""",
-                provider, dedupeKey, EventIds.of(dedupeKey), "poll." + resource, mapping, stored.body(),
+                INSERT INTO inbound_event (provider, dedupe_key, event_id, provider_event_id, provider_event_type, mapping,
+                                           body, body_sha256, received_at, status, payload_key_id, source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'RECEIVED', ?, 'poll')""",
+                provider, dedupeKey, EventIds.of(dedupeKey), polledId, "poll." + resource, mapping, stored.body(),
                 DedupeKeys.sha256Hex(snapshot), receivedAt, stored.keyId());
     }
 }

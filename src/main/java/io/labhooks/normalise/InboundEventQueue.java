@@ -45,6 +45,8 @@ public class InboundEventQueue {
     public static final String FETCH_NOTE = "fetchNote";
     /** For a snapshot polled from the provider's API: the polled resource's name (its mapping sees it as $poll). */
     public static final String POLLED_RESOURCE = "polledResource";
+    /** ... and the id it was polled by (its mapping sees it as $polledId): a snapshot may not carry it itself. */
+    public static final String POLLED_ID = "polledId";
 
     private final JdbcTemplate jdbc;
     private final LeasedClaims claims;
@@ -137,6 +139,7 @@ public class InboundEventQueue {
             exchange.setProperty(FETCH_NOTE, rs.getString("fetch_note"));
             if ("poll".equals(rs.getString("source"))) {
                 exchange.setProperty(POLLED_RESOURCE, rs.getString("provider_event_type").substring("poll.".length()));
+                exchange.setProperty(POLLED_ID, rs.getString("provider_event_id"));
             }
             return new StoredBody(rs.getBytes("body"), rs.getBytes("fetched"), rs.getString("dedupe_key"));
         }, id);

@@ -61,7 +61,8 @@ public class MappingFiles {
         byte[] body = exchange.getIn().getBody(byte[].class);
         exchange.getMessage().setBody(apply(dir.resolve(mapping), body,
                 exchange.getProperty(InboundEventQueue.FETCHED, String.class),
-                exchange.getProperty(InboundEventQueue.POLLED_RESOURCE, String.class)));
+                exchange.getProperty(InboundEventQueue.POLLED_RESOURCE, String.class),
+                exchange.getProperty(InboundEventQueue.POLLED_ID, String.class)));
     }
 
     /** The mapping file's result for this JSON input, as JSON text. */
@@ -69,18 +70,18 @@ public class MappingFiles {
         return apply(file, input, null);
     }
 
-    /** Like {@link #apply(Path, byte[], String, String)} for a webhook. */
+    /** Like {@link #apply(Path, byte[], String, String, String)} for a webhook. */
     public String apply(Path file, byte[] input, String fetched) throws IOException {
-        return apply(file, input, fetched, null);
+        return apply(file, input, fetched, null, null);
     }
 
     /**
      * The mapping file's result for this JSON input, as JSON text. The resources fetched for it are bound as
      * {@code $fetched} (name -> resource; undefined when nothing was fetched); for a snapshot polled from the
-     * provider's API (the input is then the resource itself), {@code $poll} is the resource's name, undefined for a
-     * webhook.
+     * provider's API (the input is then the resource itself), {@code $poll} is the resource's name and
+     * {@code $polledId} the id it was polled by; both are undefined for a webhook.
      */
-    public String apply(Path file, byte[] input, String fetched, String polledResource) throws IOException {
+    public String apply(Path file, byte[] input, String fetched, String polledResource, String polledId) throws IOException {
         Object data = json.readValue(input, Object.class);
         Object resources = fetched == null ? null : json.readValue(fetched, Object.class);
         // Bound on every evaluation, null (undefined) included: jsonata-java 0.9.9 keeps a frame's bindings in the
@@ -89,6 +90,7 @@ public class MappingFiles {
             frameBinding.bindToFrame(frame);
             frame.bind("fetched", resources);
             frame.bind("poll", polledResource);
+            frame.bind("polledId", polledId);
         };
         return json.writeValueAsString(files.computeIfAbsent(file, this::track).evaluate(data, binding));
     }

@@ -129,7 +129,8 @@ public class OrderPoller {
             if (changed) {
                 String dedupeKey = api.provider() + "|poll|" + resource.name() + "|" + watch.refValue() + "|" + watch.id()
                         + "#" + (watch.polls() + 1);
-                inbound.storePolled(api.provider(), resource.name(), apis.mapping(api), answer.body(), dedupeKey, now);
+                inbound.storePolled(api.provider(), resource.name(), watch.refValue(), apis.mapping(api), answer.body(),
+                        dedupeKey, now);
             }
             if (!watches.polled(claim, fingerprint, changed, next)) {
                 // another worker took the watch after our lease ran out: it will poll and store, not us

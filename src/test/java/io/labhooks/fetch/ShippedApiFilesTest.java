@@ -60,6 +60,16 @@ class ShippedApiFilesTest {
         assertThat(settings.auth().header()).isEqualTo("X-API-Key");
     }
 
+    @Test
+    void aTypoIsRefusedWithOneLineNamingTheSetting(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path file = dir.resolve("acme.api.yaml");
+        Files.writeString(file, Files.readString(PROVIDERS.resolve("lml.api.yaml")).replace("rate-limit:", "rate-limmit:"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProviderApis.read(file))
+                .isInstanceOf(io.labhooks.config.StartupRefusal.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("rate-limmit");
+    }
+
     /** The kinds of labhooks.orders.link-refs in application.yaml: the ids a poll can fill {id} with. */
     @SuppressWarnings("unchecked")
     private static Set<String> linkKinds() throws IOException {

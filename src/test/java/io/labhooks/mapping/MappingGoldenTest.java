@@ -47,6 +47,8 @@ class MappingGoldenTest {
     private static final Path MAPPINGS = Path.of("mappings");
     private static final Path SIXTH_PROVIDER = Path.of("src/test/resources/sixth-provider");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The id every polled case was polled by ($polledId). */
+    private static final String POLLED_ID = "polled-id-0001";
     private static CamelContext camel;
     private static ProducerTemplate producer;
     private static JsonSchema schema;
@@ -95,14 +97,14 @@ class MappingGoldenTest {
         String fetched = fetched(input);
         String poll = polledResource(input);
         // a jsonata: endpoint cannot bind $fetched or $poll: such cases go through MappingFiles alone
-        String mapped = fetched != null || poll != null ? mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched, poll)
+        String mapped = fetched != null || poll != null ? mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched, poll, POLLED_ID)
                 : producer.requestBody("jsonata:file:" + mappingOf(input) + "?inputType=JsonString&outputType=JsonString",
                 Files.newInputStream(input), String.class);
 
         assertThat(JSON.readTree(mapped)).as("mapping output of " + input).isEqualTo(JSON.readTree(expectedFile.toFile()));
         // the normaliser's own path (MappingFiles: a parsed expression reused for a while) gives the same, every time
         for (int i = 0; i < 3; i++) {
-            assertThat(mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched, poll)).as("MappingFiles output of " + input)
+            assertThat(mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched, poll, POLLED_ID)).as("MappingFiles output of " + input)
                     .isEqualTo(mapped);
         }
 
@@ -115,7 +117,8 @@ class MappingGoldenTest {
     @MethodSource("cases")
     void neverCarriesPatientDetails(Path input) throws Exception {
         String provider = input.getParent().getFileName().toString();
-        String mapped = mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched(input), polledResource(input));
+        String mapped = mappings.apply(mappingOf(input), Files.readAllBytes(input), fetched(input), polledResource(input),
+                polledResource(input) == null ? null : POLLED_ID);
         JsonNode raw = JSON.createArrayNode().add(JSON.readTree(input.toFile()))
                 .add(fetched(input) == null ? JSON.nullNode() : JSON.readTree(fetched(input)));
         for (String patientField : new String[] {"email", "firstName", "lastName", "first_name", "last_name", "dob",
