@@ -273,7 +273,7 @@ public class ProviderApiSimulator {
             case HURDLE -> hurdle(rest, now);
             case LML -> lml(rest, query, exchange.getRequestURI().getRawQuery(), now);
             case JUNCTION -> junction(rest, query, now);
-            case FULLSCRIPT -> fullscript(rest, now);
+            case FULLSCRIPT -> fullscript(rest, query, now);
         };
     }
 
@@ -605,9 +605,22 @@ public class ProviderApiSimulator {
         return copy;
     }
 
-    // --- Fullscript: /clinic/labs/orders/{id}, ASSUMED wrapper {"lab_order": {...}} ---
+    // --- Fullscript: /clinic/labs/orders/{id}, ASSUMED wrapper {"lab_order": {...}};
+    //     /clinic/labs/orders?patient_id= (the documented filter), ASSUMED wrapper {"lab_orders": [...]} ---
 
-    private Response fullscript(String rest, Instant now) {
+    @SuppressWarnings("unchecked")
+    private Response fullscript(String rest, Query query, Instant now) {
+        if (rest.equals("/clinic/labs/orders")) {
+            String patient = query.first("patient_id");
+            List<Object> orders = new ArrayList<>();
+            for (Resource labOrder : store.all(Provider.FULLSCRIPT, "lab_order")) {
+                Object order = ((Map<String, Object>) store.serve(labOrder, now).view("body")).get("lab_order");
+                if (patient != null && order instanceof Map<?, ?> map && patient.equals(map.get("patient_id"))) {
+                    orders.add(order);
+                }
+            }
+            return Response.json(200, obj("lab_orders", orders));
+        }
         Matcher m = match("/clinic/labs/orders/([^/]+)", rest);
         return m == null ? error(Provider.FULLSCRIPT, 404, "Not found")
                 : one(Provider.FULLSCRIPT, "lab_order", m.group(1), now, "Not found");

@@ -38,9 +38,14 @@ public class ProviderApiClient {
 
     /** Tries each key in turn while the API refuses it with 401, so a rotated key keeps working. */
     public Answer get(ProviderApi api, String path) {
+        return get(api, path, "");
+    }
+
+    /** Like {@link #get(ProviderApi, String)} with a query string (already encoded; empty for none). */
+    public Answer get(ProviderApi api, String path, String query) {
         Answer answer = null;
         for (String key : api.keys()) {
-            answer = get(api, path, key);
+            answer = get(api, path, query, key);
             if (answer.status() != 401) {
                 if (answer.reached()) {
                     api.accepted(key);
@@ -51,7 +56,7 @@ public class ProviderApiClient {
         return answer;
     }
 
-    private Answer get(ProviderApi api, String path, String key) {
+    private Answer get(ProviderApi api, String path, String query, String key) {
         long timeout = api.timeout().toMillis();
         String endpoint = api.baseUrl() + "?throwExceptionOnFailure=false&followRedirects=false"
                 + "&connectTimeout=" + timeout + "&responseTimeout=" + timeout + "&connectionRequestTimeout=" + timeout;
@@ -60,6 +65,9 @@ public class ProviderApiClient {
             message.setBody(null);
             message.setHeader(Exchange.HTTP_METHOD, "GET");
             message.setHeader(Exchange.HTTP_PATH, path);
+            if (!query.isEmpty()) {
+                message.setHeader(Exchange.HTTP_QUERY, query);
+            }
             message.setHeader("Accept", "application/json");
             message.setHeader(api.settings().auth().header(), api.settings().auth().value().replace("{key}", key));
             api.settings().headers().forEach(message::setHeader);

@@ -40,13 +40,16 @@ public record ProviderApiSettings(Auth auth, @DefaultValue Map<String, String> h
 
     /**
      * One resource fetched for the webhook event types in {@code events}: {@code path} with {@code {placeholders}} filled from
-     * the webhook by the JSON pointers in {@code ids}. The mapping sees the answer as {@code $fetched.<name>}.
+     * the webhook by the JSON pointers in {@code ids}, and query parameters filled the same way from {@code query}
+ * (parameter -> pointer; a parameter whose value is missing is left out). The mapping sees the answer as
+ * {@code $fetched.<name>}.
      * {@code verify}: a 404 means the provider does not know what the webhook names, so the event is rejected.
      * {@code notReady}: an answer with this status means "not yet" (LML's 204 for results) and is asked again on
      * the offsets in {@code retry}, counted from when the webhook was received.
      */
     public record Resource(String name, List<String> events, String path, @DefaultValue Map<String, String> ids,
-                           @DefaultValue("false") boolean verify, NotReady notReady) {
+                           @DefaultValue Map<String, String> query, @DefaultValue("false") boolean verify,
+                           NotReady notReady) {
     }
 
     public record NotReady(int status, List<Duration> retry) {

@@ -188,6 +188,12 @@ public class ProviderApis {
             ResourcePath.problem(resource.path(), resource.ids()).ifPresent(p -> {
                 throw refusal(file, label + ": " + p);
             });
+            resource.query().forEach((parameter, pointer) -> {
+                if (!parameter.matches("[A-Za-z0-9_.\\-\\[\\]]+") || pointer == null
+                        || java.util.Arrays.stream(pointer.split(",")).anyMatch(p -> !p.trim().startsWith("/"))) {
+                    throw refusal(file, label + ": query." + parameter + " must be a parameter name with a JSON pointer into the webhook");
+                }
+            });
             resource.ids().forEach((id, pointer) -> {
                 if (pointer == null || java.util.Arrays.stream(pointer.split(",")).anyMatch(p -> !p.trim().startsWith("/"))) {
                     throw refusal(file, label + ": ids." + id + " must be a JSON pointer into the webhook, such as /data/id"

@@ -98,7 +98,7 @@ public class ResourceFetcher {
                 waiting.add(resource.name() + ": rate budget spent");
                 continue;
             }
-            ProviderApiClient.Answer answer = client.get(api, path.get());
+            ProviderApiClient.Answer answer = client.get(api, path.get(), ResourcePath.query(resource.query(), webhook));
             String call = api.provider() + " API GET " + resource.path();
             if (answer.status() >= 200 && answer.status() < 300 && !notReady(resource, answer)) {
                 Optional<JsonNode> body = parse(answer.body());

@@ -60,6 +60,21 @@ public final class ResourcePath {
         return Optional.of(path.toString());
     }
 
+    /**
+     * The query string for these parameters (name -> JSON pointer into the webhook), each value percent-encoded;
+     * a parameter whose value is missing is left out. Empty when there are none.
+     */
+    public static String query(Map<String, String> parameters, JsonNode webhook) {
+        StringBuilder query = new StringBuilder();
+        parameters.forEach((name, pointers) -> {
+            JsonNode value = firstPresent(webhook, pointers);
+            if (value.isTextual() || value.isIntegralNumber()) {
+                query.append(query.isEmpty() ? "" : "&").append(segment(name)).append('=').append(segment(value.asText()));
+            }
+        });
+        return query.toString();
+    }
+
     private static JsonNode firstPresent(JsonNode webhook, String pointers) {
         JsonNode value = webhook.at(pointers.split(",")[0].trim());
         for (String pointer : pointers.split(",")) {

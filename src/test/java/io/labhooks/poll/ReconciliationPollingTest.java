@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -170,6 +171,32 @@ abstract class ReconciliationPollingTest {
         assertThat(orderStatus("lml|" + order)).isEqualTo("KIT_DELIVERED");
     }
 
+    @Test
+    void aFullscriptLabOrderReachesProcessingWithNoWebhook() throws Exception {
+        String purchase = UUID.randomUUID().toString();
+        String patient = UUID.randomUUID().toString();
+        String labOrder = UUID.randomUUID().toString();
+        String path = "/fullscript/api/clinic/labs/orders/" + labOrder;
+        // order.placed names the purchase; the patient's lab orders say which one was just purchased
+        API.stubFor(fullscript(get(urlPathEqualTo("/fullscript/api/clinic/labs/orders")).withQueryParam("patient_id", equalTo(patient)))
+                .atPriority(5).willReturn(okJson("{\"lab_orders\":[" + fullscriptLabOrder(labOrder, patient, "purchased")
+                        + "," + fullscriptLabOrder(UUID.randomUUID().toString(), patient, "results_ready") + "]}")));
+        API.stubFor(fullscript(get(urlEqualTo(path))).atPriority(5)
+                .willReturn(okJson("{\"lab_order\":" + fullscriptLabOrder(labOrder, patient, "purchased") + "}")));
+        assertThat(send(signer.fullscript(fixture("fullscript/order-placed-with-lab-type",
+                "391ab4cd-67e5-44f2-8a2b-8886c20d083e", purchase, "005aabb2-d97c-4dec-96a6-1e5f33508254", patient,
+                "b3e7c348-9e13-5c71-bfda-a16cc4b0b0b7", UUID.randomUUID().toString())))).isEqualTo(200);
+
+        awaitBaseline("fullscript", "labOrder", labOrder);
+        API.stubFor(fullscript(get(urlEqualTo(path))).atPriority(1)
+                .willReturn(okJson("{\"lab_order\":" + fullscriptLabOrder(labOrder, patient, "processing") + "}")));
+
+        JsonNode event = deliveredFromPoll("fullscript", "poll.labOrder", labOrder);
+        assertThat(event.path("providerStatus").asText()).isEqualTo("processing");
+        assertThat(orderStatus("fullscript|" + purchase)).as("the purchase's order, linked by its lab order").isEqualTo("SAMPLE_AT_LAB");
+        assertThat(event.toString()).as("no patient details").doesNotContain("Doe", "mail.com");
+    }
+
     // --- the providers' APIs: credentials as each checks them (provider-apis.md §6) ---
 
     static MappingBuilder lola(MappingBuilder call) {
@@ -213,6 +240,13 @@ abstract class ReconciliationPollingTest {
                 + "\"specimen_number\":\"S-1\",\"date_received\":\"2026-06-04T09:00:00Z\",\"status\":\"" + status + "\"},"
                 + "\"results\":[{\"name\":\"Glucose\",\"slug\":\"glucose\",\"result\":\"91\",\"value\":91,\"type\":\"numeric\",\"unit\":\"mg/dL\"}],"
                 + "\"missing_results\":[],\"order_transaction\":null}";
+    }
+
+    /** ASSUMED shape (provider-apis.md §6 "Fullscript"), both status and state set. */
+    static String fullscriptLabOrder(String id, String patient, String status) {
+        return "{\"id\":\"" + id + "\",\"patient_id\":\"" + patient + "\",\"practitioner_id\":\"p1\",\"first_name\":\"John\","
+                + "\"last_name\":\"Doe\",\"email\":\"john.doe@mail.com\",\"status\":\"" + status + "\",\"state\":\"" + status
+                + "\",\"tests\":[],\"results\":[]}";
     }
 
     /** LML-SDK Order fields. */
