@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,6 +38,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 
+import io.labhooks.support.JunctionOpenApi;
 import io.labhooks.support.ProviderSigner;
 
 /**
@@ -78,10 +78,8 @@ abstract class ReconciliationPollingTest {
         registry.add("LABHOOKS_RECONCILE_INTERVAL", () -> "1s");
     }
 
-    @AfterAll
-    static void stopApi() {
-        API.stop();
-    }
+    // The server is static, shared by the H2 and the PostgreSQL subclass in one JVM: reset before each test, not
+    // stopped after a class (the next class would find it gone).
 
     @LocalServerPort
     int port;
@@ -94,6 +92,7 @@ abstract class ReconciliationPollingTest {
     @BeforeEach
     void setUp() {
         signer = new ProviderSigner(URI.create("http://127.0.0.1:" + port));
+        API.resetAll();
         // anything not stubbed: the provider does not know it
         API.stubFor(get(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(404)
                 .withHeader("Content-Type", "application/json").withBody("{\"error\":\"NOT_FOUND\"}")));
@@ -141,17 +140,18 @@ abstract class ReconciliationPollingTest {
         String order = UUID.randomUUID().toString();
         String result = "/junction/v3/order/" + order + "/result";
         API.stubFor(junction(get(urlEqualTo("/junction/v3/order/" + order))).atPriority(5)
-                .willReturn(okJson("{\"id\":\"" + order + "\",\"status\":\"received\",\"last_event\":{\"id\":1,\"status\":\"received\"}}")));
+                .willReturn(okJson(junctionDocument("_base", "body", "ClientFacingOrder", order, null))));
         assertThat(send(signer.junction(fixture("junction/order-created", "84d96c03-6b1c-4226-ad8f-ef44a6bc08af", order)))).isEqualTo(202);
 
         awaitBaseline("junction", "result", order);
         assertThat(watch("junction", "result", order).get("fingerprint")).as("no results yet: absent").isEqualTo("(absent) 404");
-        API.stubFor(junction(get(urlEqualTo(result))).atPriority(1).willReturn(okJson(junctionResult(order, "partial"))));
+        API.stubFor(junction(get(urlEqualTo(result))).atPriority(1)
+                .willReturn(okJson(junctionDocument("84d96c03-6b1c-4226-ad8f-ef44a6bc08af", "result", "LabResultsRaw", order, "partial"))));
 
         JsonNode event = deliveredFromPoll("junction", "poll.result", order);
         assertThat(event.path("type").asText()).isEqualTo("RESULTS_PARTIAL");
         assertThat(orderStatus("junction|" + order)).isEqualTo("RESULTS_PARTIAL");
-        assertThat(event.toString()).as("no result values in the event").doesNotContain("\"value\"", "Glucose");
+        assertThat(event.toString()).as("no result values or patient details in the event").doesNotContain("Glucose", "Jane Roe", "1980-05-17");
     }
 
     @Test
@@ -233,13 +233,31 @@ abstract class ReconciliationPollingTest {
                 + "\"timezone\":\"Europe/London\"}";
     }
 
-    /** JN-REF: GET /v3/order/{id}/result. */
-    static String junctionResult(String order, String status) {
-        return "{\"metadata\":{\"age\":40,\"dob\":\"1980-05-17\",\"patient\":\"Jane Roe\",\"provider\":\"Dr. Example\","
-                + "\"laboratory\":\"Example Lab\",\"date_reported\":\"2026-06-05T10:00:00Z\",\"date_collected\":\"2026-06-03T09:00:00Z\","
-                + "\"specimen_number\":\"S-1\",\"date_received\":\"2026-06-04T09:00:00Z\",\"status\":\"" + status + "\"},"
-                + "\"results\":[{\"name\":\"Glucose\",\"slug\":\"glucose\",\"result\":\"91\",\"value\":91,\"type\":\"numeric\",\"unit\":\"mg/dL\"}],"
-                + "\"missing_results\":[],\"order_transaction\":null}";
+    /**
+     * A Junction answer as the provider API simulator serves it (tools/provider-api/junction/order/), its placeholders
+     * filled, checked against Junction's OpenAPI schema before it is served: a ClientFacingOrder, or a LabResultsRaw
+     * with this metadata.status.
+     */
+    static String junctionDocument(String file, String part, String schema, String order, String resultStatus) throws Exception {
+        JsonNode document = JSON.readTree(Path.of("tools/provider-api/junction/order/" + file + ".json").toFile()).path(part);
+        String text = JSON.writeValueAsString(document).replace("${id}", order)
+                .replace("${appointmentId}", UUID.randomUUID().toString()).replace("${detailsId}", UUID.randomUUID().toString())
+                .replaceAll("\\$\\{date:[^}]*}", "2026-06-05").replaceAll("\\$\\{[^}]*}", "2026-06-05T10:00:00Z");
+        com.fasterxml.jackson.databind.node.ObjectNode filled = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(text);
+        if (resultStatus != null) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) filled.path("metadata")).put("status", resultStatus);
+            // the simulator fills the transaction from its orders; this order is alone in its own
+            filled.set("order_transaction", JSON.createObjectNode().put("id", UUID.randomUUID().toString())
+                    .put("status", "active").set("orders", JSON.createArrayNode()));
+        } else if (filled.path("last_event").isNull()) {
+            // the simulator fills the order's events step by step; here it has just been ordered
+            com.fasterxml.jackson.databind.node.ObjectNode ordered = JSON.createObjectNode().put("id", 1)
+                    .put("created_at", "2026-06-05T10:00:00Z").put("status", "received.testkit.ordered");
+            filled.set("last_event", ordered);
+            filled.putArray("events").add(ordered);
+        }
+        assertThat(JunctionOpenApi.errors(schema, filled)).as("the double's " + schema).isEmpty();
+        return JSON.writeValueAsString(filled);
     }
 
     /** ASSUMED shape (provider-apis.md §6 "Fullscript"), both status and state set. */

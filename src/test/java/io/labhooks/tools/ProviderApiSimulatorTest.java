@@ -34,13 +34,9 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SchemaValidatorsConfig;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import com.networknt.schema.oas.OpenApi31;
+
+import io.labhooks.support.JunctionOpenApi;
 
 /**
  * Runs tools/ProviderApiSimulator.java as a newcomer does, as a separate process started with the JDK's own java
@@ -55,7 +51,6 @@ class ProviderApiSimulatorTest {
 
     private static final Path SIMULATOR = Path.of("tools", "ProviderApiSimulator.java");
     /** Beside the project, as in the brief's layout: fail loudly when it is not there, never skip. */
-    private static final Path JUNCTION_SPEC = Path.of("..", "shared", "reference", "junction-openapi.json");
     /** Compiling the single-file program takes a few seconds, more on a busy machine. */
     private static final Duration STARTUP = Duration.ofSeconds(90);
     private static final Duration LIFECYCLE = Duration.ofSeconds(30);
@@ -79,10 +74,6 @@ class ProviderApiSimulatorTest {
             List.of("purchased", "schedule_appointment", "upcoming_appointment", "processing", "results_ready");
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonSchemaFactory OPENAPI_31 = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
-            builder -> builder.metaSchema(OpenApi31.getInstance()).defaultMetaSchemaIri(OpenApi31.getInstance().getIri()));
-
-    private static Map<String, JsonSchema> junctionSchemas;
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** Started by the first request of each test, so a test that needs none starts none. */
@@ -291,7 +282,7 @@ class ProviderApiSimulatorTest {
 
     @Test
     void junctionBodiesValidateAgainstJunctionsOwnSchemas() throws Exception {
-        junctionSchemas(); // loaded before the simulator starts, so no slow first load falls inside a step
+        JunctionOpenApi.errors("ClientFacingOrder", JSON.createObjectNode()); // schemas loaded before the simulator starts, so no slow first load falls inside a step
         String order = "/junction/v3/order/" + JUNCTION_ORDER;
         String redraw = "/junction/v3/order/" + JUNCTION_REDRAW;
         // The first step of the transaction, collected before any assertion: the shared clock moves every second.
@@ -348,7 +339,7 @@ class ProviderApiSimulatorTest {
 
     @Test
     void junctionListsTheOrdersChangedSinceAWatermarkPageByPage() throws Exception {
-        junctionSchemas();
+        JunctionOpenApi.errors("ClientFacingOrder", JSON.createObjectNode()); // load the schemas first
         // Timestamps are served to the second, so the watermark is too.
         Instant watermark = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(1);
         String since = "/junction/v3/orders?updated_start_date=" + watermark + "&size=1";
@@ -440,33 +431,7 @@ class ProviderApiSimulatorTest {
     }
 
     private static Set<ValidationMessage> errors(String schemaName, JsonNode node) {
-        JsonSchema schema = junctionSchemas().get(schemaName);
-        assertThat(schema).as("no schema " + schemaName + " is loaded").isNotNull();
-        return schema.validate(node);
-    }
-
-    /**
-     * components/schemas/<name> of Junction's OpenAPI 3.1 document, formats asserted, loaded once (the document is
-     * large, and a slow first load inside a one-second step would let the simulator move on mid-test).
-     */
-    private static synchronized Map<String, JsonSchema> junctionSchemas() {
-        if (junctionSchemas == null) {
-            Path spec = JUNCTION_SPEC.toAbsolutePath().normalize();
-            if (!Files.isRegularFile(spec)) {
-                fail("Junction's OpenAPI document is missing: expected " + spec
-                        + " (shared/reference/junction-openapi.json beside the project)");
-            }
-            SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
-            Map<String, JsonSchema> schemas = new HashMap<>();
-            for (String name : List.of("ClientFacingOrder", "GetOrdersResponse", "LabResultsRaw", "ClientFacingAppointment",
-                    "ValidationError")) {
-                JsonSchema schema = OPENAPI_31.getSchema(SchemaLocation.of(spec.toUri() + "#/components/schemas/" + name), config);
-                schema.initializeValidators(); // resolve every $ref now, not during the first validation
-                schemas.put(name, schema);
-            }
-            junctionSchemas = schemas;
-        }
-        return junctionSchemas;
+        return JunctionOpenApi.errors(schemaName, node);
     }
 
     /** The simulator as a process: its output collected line by line, its port read from the banner. */
