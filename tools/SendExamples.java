@@ -1,5 +1,6 @@
 /*
- * SendExamples: posts every example webhook under mappings/tests/<provider>/*.input.json to a running labhooks
+ * SendExamples: posts every example webhook under mappings/tests/<provider>/*.input.json (not the poll.* cases,
+ * which are API snapshots) to a running labhooks
  * box, signed or tokened exactly as that provider does it, so the whole flow (verify, store, map, deliver) can be
  * watched end to end without a real provider account.
  *
@@ -146,14 +147,18 @@ public class SendExamples {
         }
     }
 
-    /** Sorted, so two runs send in the same order and their output can be compared line by line. */
+    /**
+     * Sorted, so two runs send in the same order and their output can be compared line by line. Cases named
+     * poll.* are snapshots of a provider's API, not webhooks, and are not sent.
+     */
     private static List<Path> examples(Provider provider) throws IOException {
         Path dir = EXAMPLES_DIR.resolve(provider.id());
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(INPUT_SUFFIX)).sorted().toList();
+            return files.filter(p -> p.getFileName().toString().endsWith(INPUT_SUFFIX))
+                    .filter(p -> !p.getFileName().toString().startsWith("poll.")).sorted().toList();
         }
     }
 

@@ -21,7 +21,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * not fetched yet, and says what happens next. The answers decide: 2xx JSON is kept; the resource's not-ready
  * status (LML's 204) is asked again on its schedule; 404 on a verifying resource rejects the event (the provider does
  * not know it, so it is not genuine); 429 waits for Retry-After; anything else (5xx, 401, a redirect, a timeout)
- * is retried with backoff until the fetch budget is spent, and the event then goes on from the webhook alone.
+ * is retried with backoff until the fetch budget is spent, and the event then goes on from the webhook alone; 400,
+ * 405, 410 and 422 say the request can never succeed, so the event goes on without that resource at once.
  */
 @Component
 public class ResourceFetcher {
@@ -71,6 +72,7 @@ public class ResourceFetcher {
         OffsetDateTime notReadyAt = null;
         List<String> waiting = new ArrayList<>();
         List<String> notReady = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
         for (ProviderApiSettings.Resource resource : api.resourcesFor(eventType)) {
             if (fetched.has(resource.name())) {
                 continue;
@@ -135,6 +137,13 @@ public class ResourceFetcher {
                 LOG.info("{}: 404; going on without {}", call, resource.name());
                 continue;
             }
+            if (answer.status() == 400 || answer.status() == 405 || answer.status() == 410 || answer.status() == 422) {
+                // the API says this request can never succeed: asking again until the budget is spent would not help
+                count(api, resource, "refused");
+                LOG.warn("{}: {}, which asking again cannot change; going on without {}", call, answer.status(), resource.name());
+                refused.add(resource.name() + ": answered " + answer.status());
+                continue;
+            }
             count(api, resource, "failed");
             if (answer.status() == 429) {
                 OffsetDateTime at = now.plus(answer.retryAfter().orElse(DEFAULT_RETRY_AFTER));
@@ -168,6 +177,9 @@ public class ResourceFetcher {
         }
         if (notReadyAt != null) {
             return new Outcome.Retry(fetched, notReadyAt, String.join("; ", notReady));
+        }
+        if (!refused.isEmpty()) {
+            return new Outcome.WebhookOnly(fetched, String.join("; ", refused));
         }
         return new Outcome.Enriched(fetched);
     }

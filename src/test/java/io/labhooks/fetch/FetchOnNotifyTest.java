@@ -289,6 +289,22 @@ abstract class FetchOnNotifyTest {
         assertThat(inbound("test_registration.sample_received", registration).get("fetch_outcome")).isEqualTo("WEBHOOK_ONLY");
     }
 
+    @Test
+    void anAnswerThatCanNeverSucceedIsNotAskedAgain() throws Exception {
+        String registration = id();
+        String path = "/api/test_registration/" + registration + "/";
+        LML.stubFor(authorised(get(urlEqualTo(path))).willReturn(aResponse().withStatus(422)
+                .withHeader("Content-Type", "application/json").withBody("{\"message\":\"invalid id\"}")));
+
+        assertThat(send(sampleReceived(registration, "https://api.londonmedicallaboratory.com/api/x"))).isEqualTo(200);
+
+        JsonNode event = delivered("test_registration.sample_received", registration);
+        assertThat(event.path("enrichment").path("status").asText()).isEqualTo("WEBHOOK_ONLY");
+        assertThat(event.path("enrichment").path("reason").asText()).isEqualTo("testRegistration: answered 422");
+        assertThat(((Number) inbound("test_registration.sample_received", registration).get("fetch_attempts")).intValue())
+                .as("asked once").isEqualTo(1);
+    }
+
     // --- LML's API, as documented (provider-apis.md §3 and §6) ---
 
     private static com.github.tomakehurst.wiremock.client.MappingBuilder authorised(com.github.tomakehurst.wiremock.client.MappingBuilder call) {
@@ -342,7 +358,7 @@ abstract class FetchOnNotifyTest {
     /** The stored webhook of this type whose body names the id. */
     private Map<String, Object> inbound(String type, String id) {
         return jdbc.queryForList("""
-                SELECT i.id, i.status, i.fetch_outcome, i.fetch_note, i.fetched FROM inbound_event i
+                SELECT i.id, i.status, i.fetch_outcome, i.fetch_note, i.fetched, i.fetch_attempts FROM inbound_event i
                 WHERE i.provider = 'lml' AND i.provider_event_type = ? ORDER BY i.id""", type).stream()
                 .filter(row -> canonicalNames(row, id)).findFirst().orElseThrow();
     }
