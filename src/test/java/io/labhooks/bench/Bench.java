@@ -78,7 +78,7 @@ public final class Bench {
     }
 
     /** The JVM settings of every box, baseline included; with MALLOC_ARENA_MAX=2 in its environment. */
-    static final String DEFAULT_JVM = "-Xmx320m -Xss512k -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m";
+    static final String DEFAULT_JVM = "-Xmx256m -Xss512k -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m";
 
     // settings
     private final Path project;
