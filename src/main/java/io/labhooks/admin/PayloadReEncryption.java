@@ -11,7 +11,6 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import io.labhooks.fetch.FetchQueue;
 import io.labhooks.payload.PayloadCipher;
 import io.labhooks.payload.PayloadEncryptionStatus;
 import io.labhooks.payload.PayloadKeys;
@@ -101,7 +100,7 @@ public class PayloadReEncryption {
         // the resources fetched for the event are sealed like its body, bound to the same row
         byte[] fetched = (byte[]) row.get("fetched");
         if (fetched != null && !newest.equals(row.get("fetched_key_id"))) {
-            String binding = dedupeKey + FetchQueue.FETCHED_BINDING;
+            String binding = PayloadCipher.fetchedBinding(dedupeKey);
             PayloadCipher.Stored resealed = cipher.seal(cipher.open(fetched, binding), binding);
             jdbc.update("UPDATE inbound_event SET fetched = :fetched, fetched_key_id = :newest WHERE id = :id",
                     Map.of("fetched", resealed.body(), "newest", resealed.keyId(), "id", id));

@@ -18,7 +18,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 import org.springframework.stereotype.Component;
 
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 import io.labhooks.normalise.CanonicalEvents;
 import io.labhooks.normalise.InboundEventQueue;
 import io.labhooks.normalise.MappingFiles;
@@ -77,7 +77,7 @@ class MappingPreview {
         String refusal = null;
         try {
             byte[] body = inbound.read(id, exchange);
-            mapping = exchange.getProperty(WebhookExchange.MAPPING, String.class);
+            mapping = exchange.getProperty(EventExchange.MAPPING, String.class);
             refusal = mappings.refusalNow(mapping).orElse(null);
             exchange.getMessage().setBody(body);
             mappings.map(exchange);

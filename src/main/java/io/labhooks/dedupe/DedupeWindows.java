@@ -21,6 +21,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.StartupRefusal;
+import io.labhooks.event.EventExchange;
 import io.labhooks.ingest.WebhookExchange;
 
 /**
@@ -64,9 +65,9 @@ public class DedupeWindows {
 
     /** When this webhook's dedupe key is released: its receipt plus the provider's window ({@code 10d}, {@code PT36H}). */
     public void expiry(Exchange exchange, String window) {
-        OffsetDateTime receivedAt = exchange.getProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.class);
+        OffsetDateTime receivedAt = exchange.getProperty(EventExchange.RECEIVED_AT, OffsetDateTime.class);
         exchange.setProperty(WebhookExchange.DEDUPE_EXPIRES_AT, receivedAt.plus(parse(window,
-                exchange.getProperty(WebhookExchange.PROVIDER, String.class))));
+                exchange.getProperty(EventExchange.PROVIDER, String.class))));
     }
 
     static Duration parse(String window, String provider) {

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 
 /**
  * Exposes the canonical event's fields as typed exchange properties (${exchangeProperty.type}, ...), so the sink
@@ -33,7 +33,7 @@ public class CanonicalEventFields {
         JsonNode event = json.readTree(payload);
         JsonNode order = event.path("order");
         Map<String, Object> fields = new LinkedHashMap<>(); // null values allowed: a missing field is SQL NULL
-        fields.put(WebhookExchange.EVENT_ID, exchange.getProperty(WebhookExchange.EVENT_ID));
+        fields.put(EventExchange.EVENT_ID, exchange.getProperty(EventExchange.EVENT_ID));
         fields.put(DeliveryQueue.EVENT_SEQ, exchange.getProperty(DeliveryQueue.EVENT_SEQ));
         fields.put("eventJson", payload);
         fields.put("provider", event.path("provider").asText());

@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 import io.labhooks.queue.LeasedClaims;
 import io.labhooks.queue.LeasedClaims.Claim;
 
@@ -116,7 +116,7 @@ public class DeliveryQueue {
             exchange.setProperty(SINK, rs.getString("sink"));
             exchange.setProperty(EVENT_SEQ, rs.getLong("seq"));
             exchange.setProperty(ORDER_KEY, rs.getString("order_key"));
-            exchange.setProperty(WebhookExchange.EVENT_ID, rs.getString("event_id"));
+            exchange.setProperty(EventExchange.EVENT_ID, rs.getString("event_id"));
             return rs.getString("payload");
         }, claim.id());
         exchange.setProperty(ATTEMPT, attempt.getAsInt());
@@ -161,7 +161,7 @@ public class DeliveryQueue {
             circuits.failed(sinkName);
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        Object eventId = exchange.getProperty(WebhookExchange.EVENT_ID);
+        Object eventId = exchange.getProperty(EventExchange.EVENT_ID);
         OffsetDateTime next = dead ? null : now.plus(backoff(retry, attempt));
         transaction.executeWithoutResult(tx -> {
             if (dead) {

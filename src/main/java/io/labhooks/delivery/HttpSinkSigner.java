@@ -8,7 +8,7 @@ import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 import io.labhooks.verification.StandardWebhooksSignature;
 
 /**
@@ -29,7 +29,7 @@ public class HttpSinkSigner {
     public void sign(Exchange exchange) {
         Message message = exchange.getMessage();
         byte[] body = message.getBody(String.class).getBytes(StandardCharsets.UTF_8);
-        String id = exchange.getProperty(WebhookExchange.EVENT_ID, String.class);
+        String id = exchange.getProperty(EventExchange.EVENT_ID, String.class);
         long timestamp = clock.instant().getEpochSecond();
         message.setHeader("webhook-id", id);
         message.setHeader("webhook-timestamp", Long.toString(timestamp));

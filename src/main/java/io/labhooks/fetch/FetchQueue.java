@@ -38,8 +38,6 @@ public class FetchQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(FetchQueue.class);
     static final String TABLE = "inbound_event";
-    /** Bound into the encryption of the fetched JSON, so it cannot be swapped with the row's raw body. */
-    public static final String FETCHED_BINDING = "|fetched";
 
     private final JdbcTemplate jdbc;
     private final LeasedClaims claims;
@@ -109,7 +107,7 @@ public class FetchQueue {
         try {
             webhook = json.readTree(payloads.open(event.body(), event.dedupeKey()));
             fetched = event.fetched() == null ? json.createObjectNode()
-                    : (ObjectNode) json.readTree(payloads.open(event.fetched(), event.dedupeKey() + FETCHED_BINDING));
+                    : (ObjectNode) json.readTree(payloads.open(event.fetched(), PayloadCipher.fetchedBinding(event.dedupeKey())));
         } catch (PayloadUnreadableException unreadable) {
             // Keys are read at startup: another attempt cannot decrypt it either. The normaliser keeps it as FAILED.
             goOn(claim, attempt.getAsInt(), "WEBHOOK_ONLY", null, event, unreadable.getMessage());
@@ -169,7 +167,7 @@ public class FetchQueue {
         }
         PayloadCipher.Stored stored;
         try {
-            stored = payloads.seal(json.writeValueAsBytes(fetched), event.dedupeKey() + FETCHED_BINDING);
+            stored = payloads.seal(json.writeValueAsBytes(fetched), PayloadCipher.fetchedBinding(event.dedupeKey()));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -8,6 +8,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.springframework.stereotype.Component;
 
+import io.labhooks.event.EventExchange;
 import io.labhooks.verification.ProviderSecrets;
 
 /**
@@ -31,7 +32,7 @@ public class Acknowledgements {
 
     public void acknowledge(Exchange exchange) {
         boolean duplicate = exchange.getProperty(WebhookExchange.DUPLICATE, false, Boolean.class);
-        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
         Acknowledgement mode = Acknowledgement.valueOf(exchange.getProperty(WebhookExchange.ACKNOWLEDGEMENT, String.class));
         Map<String, String> body = switch (mode) {
             case CHALLENGE -> Map.of("challenge", secrets.require(provider,

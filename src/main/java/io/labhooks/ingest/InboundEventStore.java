@@ -8,6 +8,7 @@ import org.springframework.stereotype.Component;
 
 import io.labhooks.dedupe.DedupeKeys;
 import io.labhooks.dedupe.EventIds;
+import io.labhooks.event.EventExchange;
 import io.labhooks.fetch.ProviderApis;
 import io.labhooks.payload.PayloadCipher;
 
@@ -33,17 +34,17 @@ public class InboundEventStore {
 
     public void store(Exchange exchange) {
         byte[] raw = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
-        String dedupeKey = exchange.getProperty(WebhookExchange.DEDUPE_KEY, String.class);
+        String dedupeKey = exchange.getProperty(EventExchange.DEDUPE_KEY, String.class);
         // The key was free (the idempotent consumer just took it), yet earlier webhooks may have held it before
         // their dedupe window passed: this one is then a new event and needs an event id of its own.
         Integer earlier = jdbc.queryForObject("SELECT COUNT(*) FROM inbound_event WHERE dedupe_key = ?", Integer.class, dedupeKey);
         if (earlier != null && earlier > 0) {
-            exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.generation(dedupeKey, earlier + 1));
+            exchange.setProperty(EventExchange.EVENT_ID, EventIds.generation(dedupeKey, earlier + 1));
         }
         PayloadCipher.Stored stored = payloads.seal(raw, dedupeKey);
         // The fetch stage takes the events whose provider API has resources for their type; the normaliser the rest.
-        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
-        String eventType = exchange.getProperty(WebhookExchange.PROVIDER_EVENT_TYPE, String.class);
+        String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
+        String eventType = exchange.getProperty(EventExchange.PROVIDER_EVENT_TYPE, String.class);
         String status = apis.fetchesOn(provider, eventType) ? "FETCHING" : "RECEIVED";
         jdbc.update("""
                 INSERT INTO inbound_event (provider, dedupe_key, event_id, provider_event_id, provider_event_type,
@@ -52,13 +53,13 @@ public class InboundEventStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 provider,
                 dedupeKey,
-                exchange.getProperty(WebhookExchange.EVENT_ID, String.class),
-                exchange.getProperty(WebhookExchange.PROVIDER_EVENT_ID, String.class),
+                exchange.getProperty(EventExchange.EVENT_ID, String.class),
+                exchange.getProperty(EventExchange.PROVIDER_EVENT_ID, String.class),
                 eventType,
-                exchange.getProperty(WebhookExchange.MAPPING, String.class),
+                exchange.getProperty(EventExchange.MAPPING, String.class),
                 stored.body(),
                 DedupeKeys.sha256Hex(raw),
-                exchange.getProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.class),
+                exchange.getProperty(EventExchange.RECEIVED_AT, OffsetDateTime.class),
                 status,
                 exchange.getProperty(WebhookExchange.DEDUPE_EXPIRES_AT, OffsetDateTime.class),
                 stored.keyId());

@@ -9,6 +9,7 @@ import org.springframework.stereotype.Component;
 
 import io.labhooks.dedupe.DedupeKeys;
 import io.labhooks.dedupe.EventIds;
+import io.labhooks.event.EventExchange;
 
 /**
  * Reads the raw body and the request's values once, then (after verification) checks it is one JSON object and
@@ -37,13 +38,13 @@ public class InboundWebhooks {
         byte[] raw = body == null ? new byte[0] : body;
         exchange.setProperty(WebhookExchange.RAW_BODY, raw);
         exchange.setProperty(WebhookExchange.EMPTY_BODY, raw.length == 0);
-        exchange.setProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.now(clock));
+        exchange.setProperty(EventExchange.RECEIVED_AT, OffsetDateTime.now(clock));
     }
 
     public void describe(Exchange exchange, String eventTypeSource, String dedupeKeySource, String mapping) {
         byte[] raw = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
         JsonNode body = bodyReader.readObject(raw);
-        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
         WebhookRequest request = WebhookRequest.of(exchange);
         String key = dedupeKeys.require(dedupeKeySource, request, body);
         String eventType = dedupeKeys.read(eventTypeSource, request, body);
@@ -55,10 +56,10 @@ public class InboundWebhooks {
             throw WebhookRejectedException.badRequest("event type is longer than " + MAX_ID_LENGTH + " characters");
         }
         String dedupeKey = provider + "|" + key;
-        exchange.setProperty(WebhookExchange.DEDUPE_KEY, dedupeKey);
-        exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.of(dedupeKey));
-        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, key.startsWith("sha256:") ? null : key);
-        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, eventType);
-        exchange.setProperty(WebhookExchange.MAPPING, mapping);
+        exchange.setProperty(EventExchange.DEDUPE_KEY, dedupeKey);
+        exchange.setProperty(EventExchange.EVENT_ID, EventIds.of(dedupeKey));
+        exchange.setProperty(EventExchange.PROVIDER_EVENT_ID, key.startsWith("sha256:") ? null : key);
+        exchange.setProperty(EventExchange.PROVIDER_EVENT_TYPE, eventType);
+        exchange.setProperty(EventExchange.MAPPING, mapping);
     }
 }

@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.labhooks.event.EventExchange;
+
 /**
  * Turns whatever stopped a webhook into its answer. A refused webhook gets its status and reason; a race lost
  * to a concurrent copy of the same event (unique key violation) is a duplicate and is acknowledged like one;
@@ -28,7 +30,7 @@ public class IngestFailures {
 
     public void respond(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String provider = exchange.getProperty(WebhookExchange.PROVIDER, "unknown", String.class);
+        String provider = exchange.getProperty(EventExchange.PROVIDER, "unknown", String.class);
         if (failure instanceof WebhookRejectedException rejected) {
             metrics.webhook(provider, rejected.outcome());
             LOG.info("Refused a {} webhook with {}: {}", provider, rejected.status(), rejected.getMessage());
@@ -43,7 +45,7 @@ public class IngestFailures {
         } else {
             metrics.webhook(provider, "error");
             LOG.error("Could not store a {} webhook (eventId {}); answered 500 so the provider retries: {}",
-                    provider, exchange.getProperty(WebhookExchange.EVENT_ID), describe(failure));
+                    provider, exchange.getProperty(EventExchange.EVENT_ID), describe(failure));
             acknowledgements.reject(exchange, 500, "the webhook could not be stored; please retry");
         }
     }

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 
 /**
  * Completes what a provider's mapping returned into a canonical event: adds the fields that come from the
@@ -41,19 +41,19 @@ public class CanonicalEvents {
         String mapped = exchange.getIn().getBody(String.class);
         JsonNode node = mapped == null || mapped.isBlank() ? null : json.readTree(mapped);
         if (node == null || !node.isObject()) {
-            throw new IllegalStateException("mapping " + exchange.getProperty(WebhookExchange.MAPPING)
+            throw new IllegalStateException("mapping " + exchange.getProperty(EventExchange.MAPPING)
                     + " did not return a JSON object");
         }
         ObjectNode mappedEvent = (ObjectNode) node;
-        String providerEventType = exchange.getProperty(WebhookExchange.PROVIDER_EVENT_TYPE, String.class);
-        OffsetDateTime receivedAt = exchange.getProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.class);
+        String providerEventType = exchange.getProperty(EventExchange.PROVIDER_EVENT_TYPE, String.class);
+        OffsetDateTime receivedAt = exchange.getProperty(EventExchange.RECEIVED_AT, OffsetDateTime.class);
 
         ObjectNode event = json.createObjectNode();
         event.put("schemaVersion", SCHEMA_VERSION);
-        event.put("eventId", exchange.getProperty(WebhookExchange.EVENT_ID, String.class));
-        event.put("provider", exchange.getProperty(WebhookExchange.PROVIDER, String.class));
+        event.put("eventId", exchange.getProperty(EventExchange.EVENT_ID, String.class));
+        event.put("provider", exchange.getProperty(EventExchange.PROVIDER, String.class));
         event.put("providerEventType", providerEventType == null ? "(none)" : providerEventType);
-        event.put("providerEventId", exchange.getProperty(WebhookExchange.PROVIDER_EVENT_ID, String.class));
+        event.put("providerEventId", exchange.getProperty(EventExchange.PROVIDER_EVENT_ID, String.class));
         event.set("providerStatus", mappedEvent.remove("providerStatus"));
         event.set("type", mappedEvent.remove("type"));
         event.put("occurredAt", occurredAt(mappedEvent.remove("occurredAt"), receivedAt, event));

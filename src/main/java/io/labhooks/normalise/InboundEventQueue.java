@@ -16,8 +16,7 @@ import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.dedupe.EventIds;
-import io.labhooks.fetch.FetchQueue;
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 import io.labhooks.payload.PayloadCipher;
 import io.labhooks.payload.PayloadUnreadableException;
 import io.labhooks.queue.LeasedClaims;
@@ -125,16 +124,16 @@ public class InboundEventQueue {
                 FROM inbound_event WHERE id = ?""", (rs, row) -> {
             String firstEventId = rs.getString("event_id");
             int revision = rs.getInt("revision");
-            exchange.setProperty(WebhookExchange.PROVIDER, rs.getString("provider"));
-            exchange.setProperty(WebhookExchange.EVENT_ID, EventIds.revision(firstEventId, revision));
+            exchange.setProperty(EventExchange.PROVIDER, rs.getString("provider"));
+            exchange.setProperty(EventExchange.EVENT_ID, EventIds.revision(firstEventId, revision));
             exchange.setProperty(REVISION, revision);
             if (revision > 1) {
                 exchange.setProperty(SUPERSEDED_EVENT_ID, EventIds.revision(firstEventId, revision - 1));
             }
-            exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, rs.getString("provider_event_id"));
-            exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, rs.getString("provider_event_type"));
-            exchange.setProperty(WebhookExchange.MAPPING, rs.getString("mapping"));
-            exchange.setProperty(WebhookExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
+            exchange.setProperty(EventExchange.PROVIDER_EVENT_ID, rs.getString("provider_event_id"));
+            exchange.setProperty(EventExchange.PROVIDER_EVENT_TYPE, rs.getString("provider_event_type"));
+            exchange.setProperty(EventExchange.MAPPING, rs.getString("mapping"));
+            exchange.setProperty(EventExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
             exchange.setProperty(FETCH_OUTCOME, rs.getString("fetch_outcome"));
             exchange.setProperty(FETCH_NOTE, rs.getString("fetch_note"));
             if ("poll".equals(rs.getString("source"))) {
@@ -144,7 +143,7 @@ public class InboundEventQueue {
             return new StoredBody(rs.getBytes("body"), rs.getBytes("fetched"), rs.getString("dedupe_key"));
         }, id);
         if (stored.fetched() != null) {
-            exchange.setProperty(FETCHED, new String(payloads.open(stored.fetched(), stored.dedupeKey() + FetchQueue.FETCHED_BINDING),
+            exchange.setProperty(FETCHED, new String(payloads.open(stored.fetched(), PayloadCipher.fetchedBinding(stored.dedupeKey())),
                     StandardCharsets.UTF_8));
         }
         return payloads.open(stored.body(), stored.dedupeKey());
@@ -180,7 +179,7 @@ public class InboundEventQueue {
                 "status = :status, next_attempt_at = :retryAt, last_error = :error", update);
         if (exhausted) {
             LOG.error("Inbound event {} ({} {}) could not be normalised after {} attempts; kept as FAILED: {}", id,
-                    exchange.getProperty(WebhookExchange.PROVIDER), exchange.getProperty(WebhookExchange.PROVIDER_EVENT_TYPE),
+                    exchange.getProperty(EventExchange.PROVIDER), exchange.getProperty(EventExchange.PROVIDER_EVENT_TYPE),
                     attempts, error);
         } else {
             LOG.warn("Inbound event {} could not be normalised (attempt {}), will retry: {}", id, attempts, error);

@@ -18,7 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.event.EventExchange;
 
 /**
  * The JSONata mapping files as the normalise route runs them: evaluated exactly as camel-jsonata does with
@@ -57,7 +57,7 @@ public class MappingFiles {
 
     /** Maps the raw webhook body with the provider's mapping ({@code mapping} property); the body becomes the JSON result. */
     public void map(Exchange exchange) throws IOException {
-        String mapping = exchange.getProperty(WebhookExchange.MAPPING, String.class);
+        String mapping = exchange.getProperty(EventExchange.MAPPING, String.class);
         byte[] body = exchange.getIn().getBody(byte[].class);
         exchange.getMessage().setBody(apply(dir.resolve(mapping), body,
                 exchange.getProperty(InboundEventQueue.FETCHED, String.class),

@@ -31,6 +31,14 @@ public class PayloadCipher {
     static final int NONCE_BYTES = 12;
     static final int TAG_BITS = 128;
 
+    /**
+     * What the resources fetched for a row (inbound_event.fetched) are bound to: the row's dedupe key and a mark of
+     * their own, so they cannot be swapped with the row's raw body.
+     */
+    public static String fetchedBinding(String dedupeKey) {
+        return dedupeKey + "|fetched";
+    }
+
     /** What to write into a row: the body, and the key it is under (null: plain JSON). */
     public record Stored(byte[] body, String keyId) {
     }

@@ -7,6 +7,7 @@ import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.event.EventExchange;
 import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.ingest.WebhookRejectedException;
 import io.labhooks.ingest.WebhookRequest;
@@ -33,7 +34,7 @@ public class WebhookVerifier {
 
     /** 503 naming the variable when the provider's secret (or challenge token) is not set. */
     public void requireConfigured(Exchange exchange, String secretVariable, String challengeVariable) {
-        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
         secrets.require(provider, secretVariable);
         if (!challengeVariable.isBlank()) {
             secrets.require(provider, challengeVariable);
@@ -41,7 +42,7 @@ public class WebhookVerifier {
     }
 
     public void verify(Exchange exchange, String scheme, String secretVariable, String tokenName) {
-        String provider = exchange.getProperty(WebhookExchange.PROVIDER, String.class);
+        String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
         List<String> keys = secrets.require(provider, secretVariable);
         byte[] body = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
         WebhookRequest request = WebhookRequest.of(exchange);

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.labhooks.event.EventExchange;
 import io.labhooks.support.TestSettings;
-import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.normalise.CanonicalEvents;
 import io.labhooks.normalise.MappingBounds;
 import io.labhooks.normalise.MappingFiles;
@@ -149,12 +149,12 @@ class MappingGoldenTest {
 
     private static JsonNode complete(String provider, String mapped) throws Exception {
         Exchange exchange = new DefaultExchange(camel);
-        exchange.setProperty(WebhookExchange.PROVIDER, provider);
-        exchange.setProperty(WebhookExchange.EVENT_ID, "6f1c1c1e-9d6a-5a8e-9a53-1ab4c0f3e7d1");
-        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_TYPE, "fixture.event");
-        exchange.setProperty(WebhookExchange.PROVIDER_EVENT_ID, "fixture-id");
-        exchange.setProperty(WebhookExchange.MAPPING, provider + ".jsonata");
-        exchange.setProperty(WebhookExchange.RECEIVED_AT, OffsetDateTime.parse("2026-01-02T03:04:05Z"));
+        exchange.setProperty(EventExchange.PROVIDER, provider);
+        exchange.setProperty(EventExchange.EVENT_ID, "6f1c1c1e-9d6a-5a8e-9a53-1ab4c0f3e7d1");
+        exchange.setProperty(EventExchange.PROVIDER_EVENT_TYPE, "fixture.event");
+        exchange.setProperty(EventExchange.PROVIDER_EVENT_ID, "fixture-id");
+        exchange.setProperty(EventExchange.MAPPING, provider + ".jsonata");
+        exchange.setProperty(EventExchange.RECEIVED_AT, OffsetDateTime.parse("2026-01-02T03:04:05Z"));
         exchange.getMessage().setBody(mapped);
         new CanonicalEvents(JSON).complete(exchange);
         return JSON.readTree(exchange.getMessage().getBody(String.class));
