@@ -1,6 +1,7 @@
 package io.labhooks.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -91,6 +92,24 @@ class ConsoleHttpTest {
         assertThat(done.statusCode()).isEqualTo(200);
         assertThat(jdbc.queryForObject("SELECT detail FROM admin_audit WHERE action = 'read-raw-payload'", String.class))
                 .isEqualTo("reason: ticket 42");
+    }
+
+    @Test
+    void aWebhookPageSaysWhatWasFetchedForItAndWhy() throws Exception {
+        long id = storeAWebhook();
+        await().atMost(java.time.Duration.ofSeconds(20)).until(() -> "NORMALISED".equals(
+                jdbc.queryForObject("SELECT status FROM inbound_event WHERE id = ?", String.class, id)));
+        String session = sessionCookie();
+        assertThat(get("/console/webhooks/" + id, session).body()).as("nothing fetched: nothing said").doesNotContain("id=\"fetch\"");
+
+        // as the fetch stage leaves a webhook it gave up on (Lola's API is not configured in this test)
+        jdbc.update("UPDATE inbound_event SET fetch_outcome = 'WEBHOOK_ONLY', fetch_note = ? WHERE id = ?",
+                "fetch budget of PT1H spent; booking: answered 503", id);
+        assertThat(get("/console/webhooks/" + id, session).body())
+                .contains("Fetched from the provider's API", "WEBHOOK_ONLY: fetch budget of PT1H spent; booking: answered 503");
+        jdbc.update("UPDATE inbound_event SET status = 'REJECTED', fetch_outcome = 'REJECTED', fetch_note = ? WHERE id = ?",
+                "booking: the lola API does not know it (404 for /bookings/x)", id);
+        assertThat(get("/console/webhooks/" + id, session).body()).contains("REJECTED: booking: the lola API does not know it");
     }
 
     private long storeAWebhook() throws Exception {

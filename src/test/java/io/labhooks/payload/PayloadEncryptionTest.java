@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import javax.crypto.Cipher;
@@ -55,6 +56,9 @@ abstract class PayloadEncryptionTest {
     /** Arguments that point a box at this test's database (the same one for every box of the test). */
     abstract List<String> database();
 
+    /** What a provider's API answered for a webhook, as the fetch stage stores it (name -> resource). */
+    static final String FETCHED = "{\"order\":{\"id\":\"o-1\",\"first_name\":\"Alice\",\"shipping_status\":\"shipped\"}}";
+
     @Test
     void payloadsAreEncryptedUnderTheNewestKeyStayReadableThroughARotationAndAreReEncryptedUnderIt(CapturedOutput output)
             throws Exception {
@@ -81,6 +85,11 @@ abstract class PayloadEncryptionTest {
                     .isEqualTo(underA.body());
             assertThat(box.rawPayload(underA)).isEqualTo(JSON.readTree(underA.body()));
             assertThat(box.redactedPayload(underA).toString()).doesNotContain(underA.patientName());
+            // resources fetched for it from a provider's API are sealed the same way, bound to the row apart from the body
+            PayloadCipher.Stored fetched = box.context.getBean(PayloadCipher.class)
+                    .seal(FETCHED.getBytes(StandardCharsets.UTF_8), PayloadCipher.fetchedBinding(box.dedupeKey(underA)));
+            box.jdbc().update("UPDATE inbound_event SET fetched = ?, fetched_key_id = ? WHERE id = ?", fetched.body(),
+                    fetched.keyId(), underA.id());
 
             // Stored as plain JSON before there was a key: still shown, and mapped again when remapped.
             assertThat(box.rawPayload(plain)).isEqualTo(JSON.readTree(plain.body()));
@@ -118,6 +127,10 @@ abstract class PayloadEncryptionTest {
                     "{\"keyId\":\"B\",\"reEncrypted\":2,\"remaining\":0,\"unreadable\":0,\"unreadableInboundEventIds\":[]}"));
             assertThat(box.jdbc().queryForList("SELECT DISTINCT payload_key_id FROM inbound_event WHERE body_purged_at IS NULL",
                     String.class)).containsExactly("B");
+            Map<String, Object> fetched = box.jdbc().queryForMap("SELECT fetched, fetched_key_id FROM inbound_event WHERE id = ?", underA.id());
+            assertThat(fetched.get("fetched_key_id")).as("what was fetched is re-encrypted too").isEqualTo("B");
+            assertThat(new String(Envelope.open((byte[]) fetched.get("fetched"), KEY_B, PayloadCipher.fetchedBinding(box.dedupeKey(underA))),
+                    StandardCharsets.UTF_8)).isEqualTo(FETCHED);
             assertThat(box.storedBody(purged)).isEmpty();
             assertThat(box.storedKeyId(purged)).isNull();
             assertThat(box.jdbc().queryForList("SELECT actor FROM admin_audit WHERE action = 're-encrypt-payloads'", String.class))
