@@ -83,20 +83,20 @@ public final class ProviderApi {
     }
 
     /** Holds every call until then (Retry-After, or the backoff after a failure), so a down API is not hammered. */
-    void pauseUntil(Instant until) {
+    private void pauseUntil(Instant until) {
         if (until.isAfter(pausedUntil)) {
             pausedUntil = until;
         }
     }
 
     /** Until when calls are held, if that is still ahead. */
-    Optional<Instant> pausedAfter(Instant now) {
+    private Optional<Instant> pausedAfter(Instant now) {
         Instant until = pausedUntil;
         return until.isAfter(now) ? Optional.of(until) : Optional.empty();
     }
 
     /** Empty if a call may be made now (the permit is taken), else how long until one may. */
-    Optional<Duration> takePermit() {
+    private Optional<Duration> takePermit() {
         return budget.take();
     }
 

@@ -28,7 +28,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class ResourceFetcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResourceFetcher.class);
-    private static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(60);
 
     private final ProviderApiClient client;
     private final ObjectMapper json;
@@ -87,17 +86,11 @@ public class ResourceFetcher {
                 count(api, resource, "skipped");
                 continue;
             }
-            Optional<java.time.Instant> paused = api.pausedAfter(now.toInstant());
-            if (paused.isPresent()) {
-                retryAt = earliest(retryAt, paused.get().atOffset(now.getOffset()));
-                waiting.add(resource.name() + ": the " + api.provider() + " API is resting after a failure");
-                continue;
-            }
-            Optional<Duration> wait = api.takePermit();
+            Optional<OffsetDateTime> wait = api.waitBeforeCall(now);
             if (wait.isPresent()) {
-                OffsetDateTime at = now.plus(wait.get());
-                retryAt = earliest(retryAt, at);
-                waiting.add(resource.name() + ": rate budget spent");
+                retryAt = earliest(retryAt, wait.get());
+                waiting.add(resource.name() + ": waiting for the " + api.provider()
+                        + " API (resting after a failure, or its rate budget spent)");
                 continue;
             }
             ProviderApiClient.Answer answer = client.get(api, path.get(), ResourcePath.query(resource.query(), webhook));
@@ -145,25 +138,15 @@ public class ResourceFetcher {
                 continue;
             }
             count(api, resource, "failed");
-            if (answer.status() == 429) {
-                OffsetDateTime at = now.plus(answer.retryAfter().orElse(DEFAULT_RETRY_AFTER));
-                api.pauseUntil(at.toInstant());
-                retryAt = earliest(retryAt, at);
-                waiting.add(resource.name() + ": rate limited (429), asked again at " + at);
-                LOG.warn("{}: 429, asked again after {}", call, answer.retryAfter().orElse(DEFAULT_RETRY_AFTER));
-                continue;
-            }
-            String why = !answer.reached() ? "unreachable (" + answer.failure() + ")"
+            OffsetDateTime at = api.afterFailure(answer, now, attempt);
+            String why = answer.status() == 429 ? "rate limited (429), asked again at " + at
+                    : !answer.reached() ? "unreachable (" + answer.failure() + ")"
                     : answer.status() == 401 || answer.status() == 403
                     ? "refused the key (" + answer.status() + "): check " + api.keyVariable()
                     : answer.status() >= 300 && answer.status() < 400
                     ? "redirected (" + answer.status() + "), which is never followed: correct the path in " + api.provider() + ProviderApis.SUFFIX
                     : "answered " + answer.status();
             LOG.warn("{}: {} (attempt {})", call, why, attempt);
-            OffsetDateTime at = answer.retryAfter().map(now::plus).orElse(now.plus(api.settings().fetch().retryAfter(attempt)));
-            if (!answer.reached() || answer.status() >= 500) {
-                api.pauseUntil(at.toInstant());
-            }
             retryAt = earliest(retryAt, at);
             waiting.add(resource.name() + ": " + why);
         }
