@@ -2,6 +2,7 @@ package io.labhooks.admin;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.labhooks.delivery.DeliveryQueue;
 import io.labhooks.orderstate.OrderLinks;
 import io.labhooks.poll.PollWatches;
 import io.labhooks.orderstate.OrderLocks;
@@ -30,11 +32,13 @@ public class OrderErasure {
     private final OrderLocks locks;
     private final OrderLinks links;
     private final PollWatches watches;
+    private final DeliveryQueue deliveryQueue;
     private final AuditLog audit;
     private final Clock clock;
 
     public OrderErasure(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, OrderLocks locks, OrderLinks links,
-                        PollWatches watches, AuditLog audit, Clock clock) {
+                        PollWatches watches, DeliveryQueue deliveries, AuditLog audit, Clock clock) {
+        this.deliveryQueue = deliveries;
         this.watches = watches;
         this.jdbc = jdbc;
         this.transaction = transaction;
@@ -63,21 +67,16 @@ public class OrderErasure {
                     "SELECT DISTINCT inbound_event_id FROM canonical_event WHERE order_key = :key", key, Long.class);
             Map<String, Object> erased = new LinkedHashMap<>();
             erased.put("orderKey", orderKey);
-            erased.put("deliveryAttempts", jdbc.update("""
-                    DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE canonical_event_seq IN
-                        (SELECT seq FROM canonical_event WHERE order_key = :key))""", key));
-            erased.put("deliveries", jdbc.update("""
-                    DELETE FROM delivery WHERE canonical_event_seq IN (SELECT seq FROM canonical_event WHERE order_key = :key)""", key));
+            erased.put("deliveryAttempts", jdbc.queryForObject("""
+                    SELECT COUNT(*) FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE canonical_event_seq IN
+                        (SELECT seq FROM canonical_event WHERE order_key = :key))""", key, Integer.class));
+            erased.put("deliveries", deliveryQueue.forget("SELECT seq FROM canonical_event WHERE order_key = ?", orderKey));
             int canonical = jdbc.update("DELETE FROM canonical_event WHERE order_key = :key", key);
             int inboundErased = 0;
             if (!inbound.isEmpty()) {
                 // Revisions of these webhooks mapped to another order key go too: they are the same raw data.
-                jdbc.update("""
-                        DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT d.id FROM delivery d JOIN canonical_event c
-                            ON c.seq = d.canonical_event_seq WHERE c.inbound_event_id IN (:ids))""", Map.of("ids", inbound));
-                jdbc.update("""
-                        DELETE FROM delivery WHERE canonical_event_seq IN
-                            (SELECT seq FROM canonical_event WHERE inbound_event_id IN (:ids))""", Map.of("ids", inbound));
+                deliveryQueue.forget("SELECT seq FROM canonical_event WHERE inbound_event_id IN ("
+                        + String.join(", ", Collections.nCopies(inbound.size(), "?")) + ")", inbound.toArray());
                 canonical += jdbc.update("DELETE FROM canonical_event WHERE inbound_event_id IN (:ids)", Map.of("ids", inbound));
                 inboundErased = jdbc.update("DELETE FROM inbound_event WHERE id IN (:ids)", Map.of("ids", inbound));
             }

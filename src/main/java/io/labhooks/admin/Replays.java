@@ -10,6 +10,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.labhooks.delivery.DeliveryQueue;
 import io.labhooks.delivery.Sink;
 import io.labhooks.delivery.SinkCatalog;
 import io.labhooks.normalise.MappingFiles;
@@ -26,15 +27,17 @@ public class Replays {
     private final TransactionTemplate transaction;
     private final AuditLog audit;
     private final SinkCatalog sinks;
+    private final DeliveryQueue deliveries;
     private final MappingFiles mappings;
     private final Clock clock;
 
     public Replays(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, AuditLog audit, SinkCatalog sinks,
-                   MappingFiles mappings, Clock clock) {
+                   DeliveryQueue deliveries, MappingFiles mappings, Clock clock) {
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.audit = audit;
         this.sinks = sinks;
+        this.deliveries = deliveries;
         this.mappings = mappings;
         this.clock = clock;
     }
@@ -55,10 +58,7 @@ public class Replays {
             if (inFlight(row.get("claimed_until"), now)) {
                 throw new AdminRequestException(409, "delivery " + deliveryId + " is being attempted right now; try again shortly");
             }
-            jdbc.update("""
-                    UPDATE delivery SET status = 'PENDING', attempts = 0, next_attempt_at = :now, queued_at = :now,
-                                        replayed = FALSE, claimed_until = NULL, claimed_by = NULL
-                    WHERE id = :id""", Map.of("id", deliveryId, "now", now));
+            deliveries.requeue(deliveryId, false, now);
             audit.record(actor, "retry-delivery", "delivery " + deliveryId,
                     "sink " + row.get("sink") + ", was " + row.get("status") + " after " + row.get("attempts") + " attempt(s)");
             Map<String, Object> result = new LinkedHashMap<>();
@@ -95,22 +95,12 @@ public class Replays {
             }
             int replayed = 0;
             for (Map<String, Object> event : replayable) {
-                Map<String, Object> parameters = new LinkedHashMap<>();
-                parameters.put("seq", event.get("seq"));
-                parameters.put("sink", sink.name());
-                parameters.put("order", event.get("order_key"));
-                parameters.put("now", now);
                 if (event.get("delivery_id") == null) {
-                    replayed += jdbc.update("""
-                            INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, replayed)
-                            VALUES (:seq, :sink, :order, 'PENDING', :now, :now, TRUE)""", parameters);
-                } else {
-                    // The claim is checked again here: a poller may have started the delivery since it was read.
-                    replayed += jdbc.update("""
-                            UPDATE delivery SET status = 'PENDING', attempts = 0, next_attempt_at = :now, queued_at = :now,
-                                                delivered_at = NULL, replayed = TRUE, claimed_until = NULL, claimed_by = NULL
-                            WHERE canonical_event_seq = :seq AND sink = :sink
-                            AND (claimed_until IS NULL OR claimed_until < :now)""", parameters);
+                    deliveries.queueReplay(((Number) event.get("seq")).longValue(), sink.name(), (String) event.get("order_key"), now);
+                    replayed++;
+                } else if (deliveries.requeue(((Number) event.get("delivery_id")).longValue(), true, now)) {
+                    // the claim was checked again: a poller may have started the delivery since it was read
+                    replayed++;
                 }
             }
             result.put("matched", replayed);

@@ -1,11 +1,13 @@
 package io.labhooks.delivery;
 
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,12 +15,16 @@ import org.apache.camel.Exchange;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.SqlParameterValue;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.event.EventExchange;
+import io.labhooks.orderstate.OrderLocks;
 import io.labhooks.queue.LeasedClaims;
 import io.labhooks.queue.LeasedClaims.Claim;
 
@@ -36,23 +42,26 @@ public class DeliveryQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
     public static final String DELIVERY_ID = "deliveryId";
-    public static final String CLAIM = "deliveryClaim";
-    public static final String CLAIM_HELD = "claimHeld";
+    /** The {@link Delivery} being attempted. */
+    public static final String DELIVERY = "delivery";
+    /** Whether the delivery is being attempted (false: its sink's circuit held it back). */
+    public static final String ATTEMPTING = "attempting";
     public static final String SINK = "sink";
     public static final String EVENT_SEQ = "eventSeq";
     /** The order the event was recorded under (canonical_event.order_key): linking may have chosen it. */
     public static final String ORDER_KEY = "recordedOrderKey";
     public static final String ATTEMPT = "attempt";
-    public static final String STARTED_AT = "attemptStartedAt";
 
-    /** Due, and no earlier delivery of the same order to the same sink still waiting. */
-    private static final String DUE_IN_ORDER = """
-            sink = :sink AND status = 'PENDING' AND next_attempt_at <= :now
-            AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM delivery earlier
-                 WHERE earlier.sink = delivery.sink AND earlier.order_key = delivery.order_key
-                 AND earlier.status = 'PENDING' AND earlier.canonical_event_seq < delivery.canonical_event_seq))""";
+    /** Due, and its order's head of line for the sink (see {@link #refreshHeads}): served by ix_delivery_head. */
+    private static final String DUE_IN_ORDER =
+            "sink = :sink AND head_of_line = TRUE AND status = 'PENDING' AND next_attempt_at <= :now";
+
+    /** One order's deliveries to one sink: they go out one at a time, in canonical event order. */
+    public record Line(String sink, String orderKey) {
+    }
 
     private final JdbcTemplate jdbc;
+    private final NamedParameterJdbcTemplate named;
     private final TransactionTemplate transaction;
     private final LeasedClaims claims;
     private final SinkCatalog sinks;
@@ -61,11 +70,13 @@ public class DeliveryQueue {
     private final int batchSize;
     private final Clock clock;
     private final MeterRegistry metrics;
+    private final OrderLocks locks;
 
-    public DeliveryQueue(JdbcTemplate jdbc, TransactionTemplate transaction, LeasedClaims claims, SinkCatalog sinks,
+    public DeliveryQueue(JdbcTemplate jdbc, NamedParameterJdbcTemplate named, TransactionTemplate transaction, LeasedClaims claims, SinkCatalog sinks,
                          SinkCircuits circuits, SinkWorkers workers, LabhooksProperties properties, Clock clock,
-                         MeterRegistry metrics) {
+                         MeterRegistry metrics, OrderLocks locks) {
         this.jdbc = jdbc;
+        this.named = named;
         this.transaction = transaction;
         this.claims = claims;
         this.sinks = sinks;
@@ -74,6 +85,7 @@ public class DeliveryQueue {
         this.batchSize = properties.pipeline().batchSize();
         this.clock = clock;
         this.metrics = metrics;
+        this.locks = locks;
     }
 
     /**
@@ -90,66 +102,103 @@ public class DeliveryQueue {
                 batchSize - workers.inFlight(sink));
     }
 
+    /** A claimed delivery whose attempt has started, with the canonical event it sends. */
+    public record Delivery(Claim claim, int attempt, OffsetDateTime startedAt, String sink, long eventSeq, String eventId,
+                           String orderKey, String payload) {
+        Line line() {
+            return new Line(sink, orderKey);
+        }
+    }
+
+    /** How an attempt ended: DELIVERED, PENDING again (to be retried at {@code next}) or DEAD. */
+    public record Outcome(Claim claim, Line line, int attempt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
+                          String status, String error, OffsetDateTime next) {
+    }
+
     /**
-     * Starts the attempt if the claim still holds and the sink's circuit lets it through ({@link #CLAIM_HELD});
-     * then the canonical event JSON is the body, the sink and event are in exchange properties, and there are no
-     * headers. A delivery held back by an open circuit is handed back without spending an attempt.
+     * Starts the attempts of a claimed batch, in two statements for the batch: those whose claim still holds, with
+     * their canonical events. One whose attempts all ended without an outcome (the box stopped during each) ends
+     * DEAD, visibly.
      */
-    public void start(Exchange exchange, String sink) {
-        Claim claim = exchange.getIn().getBody(Claim.class);
-        exchange.setProperty(CLAIM, claim);
-        exchange.setProperty(DELIVERY_ID, claim.id());
-        if (!circuits.mayAttempt(sink)) {
-            claims.giveBack("delivery", claim);
-            exchange.setProperty(CLAIM_HELD, false);
+    public List<Delivery> begin(List<Claim> let, String sink) {
+        Map<Long, Integer> attempts = claims.start("delivery", let);
+        if (attempts.size() < let.size()) {
+            LOG.info("{} deliveries were not started: their claim ran out first and they are left to the next claim",
+                    let.size() - attempts.size());
+        }
+        if (attempts.isEmpty()) {
+            return List.of();
+        }
+        OffsetDateTime startedAt = OffsetDateTime.now(clock);
+        Map<Long, Delivery> started = new HashMap<>();
+        Map<Long, Claim> byId = new HashMap<>();
+        let.forEach(claim -> byId.put(claim.id(), claim));
+        named.query("""
+                SELECT d.id, d.sink, c.seq, c.event_id, c.payload, c.order_key
+                FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq WHERE d.id IN (:ids)""",
+                Map.of("ids", attempts.keySet()), rs -> {
+                    long id = rs.getLong("id");
+                    started.put(id, new Delivery(byId.get(id), attempts.get(id), startedAt, rs.getString("sink"),
+                            rs.getLong("seq"), rs.getString("event_id"), rs.getString("order_key"), rs.getString("payload")));
+                });
+        int maxAttempts = sinks.named(sink).map(Sink::retry).map(LabhooksProperties.Retry::maxAttempts).orElse(Integer.MAX_VALUE);
+        List<Delivery> deliveries = new ArrayList<>();
+        List<Outcome> unfinished = new ArrayList<>();
+        for (Claim claim : let) {
+            Delivery delivery = started.get(claim.id());
+            if (delivery == null) {
+                continue;
+            }
+            if (delivery.attempt() > maxAttempts) {
+                unfinished.add(new Outcome(claim, delivery.line(), delivery.attempt(), startedAt, startedAt, "DEAD",
+                        LeasedClaims.NO_OUTCOME, null));
+                LOG.error("Delivery {} is DEAD: {}", claim.id(), LeasedClaims.NO_OUTCOME);
+            } else {
+                deliveries.add(delivery);
+            }
+        }
+        record(unfinished);
+        return deliveries;
+    }
+
+    /**
+     * One delivery of a begun batch (the body) becomes the message: the canonical event JSON, no headers, with
+     * {@link #ATTEMPTING} true. A delivery the sink's circuit holds back (it opened while the batch was under way,
+     * or another delivery is its probe) is handed back instead, its attempt not counted.
+     */
+    public void open(Exchange exchange) {
+        Delivery delivery = exchange.getIn().getBody(Delivery.class);
+        if (!circuits.mayAttempt(delivery.sink())) {
+            claims.giveBackStarted("delivery", delivery.claim());
+            exchange.setProperty(ATTEMPTING, false);
             return;
         }
-        OptionalInt attempt = claims.start("delivery", claim);
-        exchange.setProperty(CLAIM_HELD, attempt.isPresent());
-        if (attempt.isEmpty()) {
-            LOG.info("Delivery {} was not started: its claim ran out first and it is left to the next claim", claim.id());
-            return;
-        }
-        String payload = jdbc.queryForObject("""
-                SELECT d.sink, c.seq, c.event_id, c.payload, c.order_key
-                FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq WHERE d.id = ?""", (rs, n) -> {
-            exchange.setProperty(SINK, rs.getString("sink"));
-            exchange.setProperty(EVENT_SEQ, rs.getLong("seq"));
-            exchange.setProperty(ORDER_KEY, rs.getString("order_key"));
-            exchange.setProperty(EventExchange.EVENT_ID, rs.getString("event_id"));
-            return rs.getString("payload");
-        }, claim.id());
-        exchange.setProperty(ATTEMPT, attempt.getAsInt());
-        exchange.setProperty(STARTED_AT, OffsetDateTime.now(clock));
-        LabhooksProperties.Retry retry = sinks.named(exchange.getProperty(SINK, String.class)).map(Sink::retry).orElse(null);
-        if (retry != null && attempt.getAsInt() > retry.maxAttempts()) {
-            // Every attempt so far ended without an outcome (the box stopped during each): end it, visibly.
-            exchange.setProperty(CLAIM_HELD, false);
-            transaction.executeWithoutResult(tx -> {
-                finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", LeasedClaims.NO_OUTCOME));
-                recordAttempt(exchange, "DEAD", LeasedClaims.NO_OUTCOME, OffsetDateTime.now(clock));
-            });
-            LOG.error("Delivery {} is DEAD: {}", claim.id(), LeasedClaims.NO_OUTCOME);
-            return;
-        }
+        exchange.setProperty(ATTEMPTING, true);
+        exchange.setProperty(DELIVERY, delivery);
+        exchange.setProperty(DELIVERY_ID, delivery.claim().id());
+        exchange.setProperty(SINK, delivery.sink());
+        exchange.setProperty(EVENT_SEQ, delivery.eventSeq());
+        exchange.setProperty(ORDER_KEY, delivery.orderKey());
+        exchange.setProperty(EventExchange.EVENT_ID, delivery.eventId());
+        exchange.setProperty(ATTEMPT, delivery.attempt());
         exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setBody(payload);
+        exchange.getMessage().setBody(delivery.payload());
     }
 
+    /** The receiver took it: the body becomes the {@link Outcome} to record. */
     public void markDelivered(Exchange exchange) {
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        transaction.executeWithoutResult(tx -> {
-            finish(exchange, "status = 'DELIVERED', delivered_at = :now, last_error = NULL", Map.of("now", now));
-            recordAttempt(exchange, "DELIVERED", null, now);
-        });
-        circuits.succeeded(exchange.getProperty(SINK, String.class));
-        metrics.counter("labhooks.deliveries", "sink", exchange.getProperty(SINK, String.class), "outcome", "delivered")
-                .increment();
+        Delivery delivery = exchange.getProperty(DELIVERY, Delivery.class);
+        circuits.succeeded(delivery.sink());
+        metrics.counter("labhooks.deliveries", "sink", delivery.sink(), "outcome", "delivered").increment();
+        exchange.getMessage().setBody(new Outcome(delivery.claim(), delivery.line(), delivery.attempt(), delivery.startedAt(),
+                OffsetDateTime.now(clock), "DELIVERED", null, null));
     }
 
+    /** The attempt failed: the body becomes the {@link Outcome} to record, a retry on the sink's backoff or DEAD. */
     public void markFailed(Exchange exchange) {
-        String sinkName = exchange.getProperty(SINK, String.class);
-        int attempt = exchange.getProperty(ATTEMPT, Integer.class);
+        Delivery delivery = exchange.getProperty(DELIVERY, Delivery.class);
+        String sinkName = delivery.sink();
+        int attempt = delivery.attempt();
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String error = describe(failure);
         LabhooksProperties.Retry retry = sinks.named(sinkName).map(Sink::retry).orElse(null);
@@ -161,40 +210,184 @@ public class DeliveryQueue {
             circuits.failed(sinkName);
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        Object eventId = exchange.getProperty(EventExchange.EVENT_ID);
         OffsetDateTime next = dead ? null : now.plus(backoff(retry, attempt));
-        transaction.executeWithoutResult(tx -> {
-            if (dead) {
-                finish(exchange, "status = 'DEAD', last_error = :error", Map.of("error", error));
-            } else {
-                finish(exchange, "next_attempt_at = :next, last_error = :error", Map.of("next", next, "error", error));
-            }
-            recordAttempt(exchange, dead ? "DEAD" : "FAILED", error, now);
-        });
         if (dead) {
             LOG.error("Delivery {} of event {} to sink {} is DEAD after {} attempt(s): {}",
-                    exchange.getProperty(DELIVERY_ID), eventId, sinkName, attempt, error);
+                    delivery.claim().id(), delivery.eventId(), sinkName, attempt, error);
         } else {
             LOG.warn("Delivery {} of event {} to sink {} failed (attempt {}), next try at {}: {}",
-                    exchange.getProperty(DELIVERY_ID), eventId, sinkName, attempt, next, error);
+                    delivery.claim().id(), delivery.eventId(), sinkName, attempt, next, error);
         }
         metrics.counter("labhooks.deliveries", "sink", sinkName, "outcome", dead ? "dead" : "retry").increment();
+        exchange.getMessage().setBody(new Outcome(delivery.claim(), delivery.line(), attempt, delivery.startedAt(), now,
+                dead ? "DEAD" : "PENDING", error, next));
     }
 
-    private void finish(Exchange exchange, String set, Map<String, ?> parameters) {
-        if (!claims.finish("delivery", exchange.getProperty(CLAIM, Claim.class), set, parameters)) {
-            // Only if one attempt took longer than a whole lease: another worker may have tried it as well.
-            LOG.warn("Delivery {} outlived its claim; its outcome is left to the worker that claimed it next",
-                    exchange.getProperty(DELIVERY_ID));
+    /**
+     * Records the outcomes the sinks' workers handed in since the last call (deliver.camel.yaml gathers them), in
+     * one transaction: each delivery's new state, its attempt for the operator's timeline, and for each delivery
+     * that is done (DELIVERED or DEAD) its order's next delivery made the head of line. The orders are locked first,
+     * in key order, as recording an event locks its order, so that a delivery queued meanwhile is not left behind
+     * a head that has gone. A transaction that loses a lock conflict is tried again. An outcome whose claim ran out
+     * first (one attempt took longer than a whole lease) is left to the worker that claimed it next.
+     */
+    public void record(List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        List<Map<String, Object>> states = new ArrayList<>();
+        List<Line> done = new ArrayList<>();
+        for (Outcome outcome : outcomes) {
+            Map<String, Object> state = new HashMap<>(); // Map.of takes no null
+            state.put("status", outcome.status());
+            state.put("deliveredAt", timestamp("DELIVERED".equals(outcome.status()) ? outcome.finishedAt() : null));
+            state.put("next", timestamp(outcome.next()));
+            state.put("error", outcome.error());
+            states.add(state);
+            if (!"PENDING".equals(outcome.status()) && outcome.line().orderKey() != null) {
+                done.add(outcome.line());
+            }
+        }
+        for (int tried = 1; ; tried++) {
+            try {
+                transaction.executeWithoutResult(tx -> {
+                    lockOrders(done);
+                    boolean[] held = claims.finish("delivery",
+                            "status = :status, delivered_at = :deliveredAt, next_attempt_at = COALESCE(:next, next_attempt_at),"
+                                    + " last_error = :error",
+                            outcomes.stream().map(Outcome::claim).toList(), states);
+                    List<Object[]> attempts = new ArrayList<>();
+                    for (int i = 0; i < held.length; i++) {
+                        Outcome outcome = outcomes.get(i);
+                        if (!held[i]) {
+                            LOG.warn("Delivery {} outlived its claim; its outcome is left to the worker that claimed it next",
+                                    outcome.claim().id());
+                        }
+                        attempts.add(new Object[] {outcome.claim().id(), outcome.attempt(), outcome.startedAt(),
+                                outcome.finishedAt(), "PENDING".equals(outcome.status()) ? "FAILED" : outcome.status(),
+                                outcome.error()});
+                    }
+                    jdbc.batchUpdate("""
+                            INSERT INTO delivery_attempt (delivery_id, attempt, started_at, finished_at, outcome, error)
+                            VALUES (?, ?, ?, ?, ?, ?)""", attempts);
+                    refreshHeads(done);
+                });
+                return;
+            } catch (TransientDataAccessException conflict) {
+                if (tried == 3) {
+                    throw conflict;
+                }
+                LOG.info("Recording {} delivery outcomes met a lock conflict ({}); trying again", outcomes.size(),
+                        conflict.getClass().getSimpleName());
+            }
         }
     }
 
-    private void recordAttempt(Exchange exchange, String outcome, String error, OffsetDateTime finishedAt) {
+    /**
+     * Queues the canonical event's delivery to every active sink that takes its type. Part of the transaction that
+     * records the event, which holds its order's lock: the delivery is its order's head of line for the sink when
+     * none of the order's deliveries to that sink is waiting.
+     */
+    public void queue(long eventSeq, String orderKey, String type, OffsetDateTime now) {
+        for (Sink sink : sinks.active()) {
+            if (sink.accepts(type)) {
+                boolean head = orderKey == null || jdbc.queryForList("""
+                        SELECT id FROM delivery WHERE sink = ? AND order_key = ? AND status = 'PENDING'
+                        FETCH FIRST 1 ROW ONLY""", Long.class, sink.name(), orderKey).isEmpty();
+                jdbc.update("""
+                        INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, head_of_line)
+                        VALUES (?, ?, ?, 'PENDING', ?, ?, ?)""", eventSeq, sink.name(), orderKey, now, now, head);
+            }
+        }
+    }
+
+    /**
+     * A corrected revision goes out instead of what it corrects, wherever that has not gone out yet: the
+     * superseded event's deliveries waiting or dead, and not being attempted, end SUPERSEDED. Part of the transaction
+     * that records the revision.
+     */
+    public void supersede(String supersededEventId, int revision, OffsetDateTime now) {
+        String which = """
+                status IN ('PENDING', 'DEAD') AND (claimed_until IS NULL OR claimed_until < ?)
+                AND canonical_event_seq IN (SELECT seq FROM canonical_event WHERE event_id = ?)""";
+        List<Line> lines = lines("SELECT DISTINCT sink, order_key FROM delivery WHERE " + which, now, supersededEventId);
+        lockOrders(lines);
+        jdbc.update("UPDATE delivery SET status = 'SUPERSEDED', last_error = ? WHERE " + which,
+                "superseded by revision " + revision, now, supersededEventId);
+        refreshHeads(lines);
+    }
+
+    /**
+     * Puts a delivery back in the queue with a fresh retry schedule starting now (an operator's retry or replay),
+     * its order locked first. False when it is being attempted right now (the claim is checked again here).
+     */
+    public boolean requeue(long deliveryId, boolean replayed, OffsetDateTime now) {
+        List<Line> lines = lines("SELECT sink, order_key FROM delivery WHERE id = ?", deliveryId);
+        lockOrders(lines);
+        int updated = jdbc.update("""
+                UPDATE delivery SET status = 'PENDING', attempts = 0, next_attempt_at = ?, queued_at = ?, delivered_at = NULL,
+                                    replayed = ?, claimed_until = NULL, claimed_by = NULL, head_of_line = order_key IS NULL
+                WHERE id = ? AND (claimed_until IS NULL OR claimed_until < ?)""", now, now, replayed, deliveryId, now);
+        refreshHeads(lines);
+        return updated == 1;
+    }
+
+    /** Queues a replayed delivery of an event to a sink that never had one, its order locked first. */
+    public void queueReplay(long eventSeq, String sink, String orderKey, OffsetDateTime now) {
+        List<Line> lines = orderKey == null ? List.of() : List.of(new Line(sink, orderKey));
+        lockOrders(lines);
         jdbc.update("""
-                INSERT INTO delivery_attempt (delivery_id, attempt, started_at, finished_at, outcome, error)
-                VALUES (?, ?, ?, ?, ?, ?)""", exchange.getProperty(DELIVERY_ID, Long.class),
-                exchange.getProperty(ATTEMPT, Integer.class), exchange.getProperty(STARTED_AT, OffsetDateTime.class),
-                finishedAt, outcome, error);
+                INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, replayed, head_of_line)
+                VALUES (?, ?, ?, 'PENDING', ?, ?, TRUE, ?)""", eventSeq, sink, orderKey, now, now, orderKey == null);
+        refreshHeads(lines);
+    }
+
+    /**
+     * Deletes the deliveries (and their attempts) of the given canonical events, for an erasure that holds the
+     * order's lock; the orders of other lines touched (revisions mapped to another order) get their heads again.
+     * The number of deliveries deleted.
+     */
+    public int forget(String eventsSql, Object... parameters) {
+        List<Line> lines = lines("SELECT DISTINCT sink, order_key FROM delivery WHERE canonical_event_seq IN (" + eventsSql + ")",
+                parameters);
+        lockOrders(lines);
+        jdbc.update("DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE canonical_event_seq IN ("
+                + eventsSql + "))", parameters);
+        int deleted = jdbc.update("DELETE FROM delivery WHERE canonical_event_seq IN (" + eventsSql + ")", parameters);
+        refreshHeads(lines);
+        return deleted;
+    }
+
+    private List<Line> lines(String sql, Object... parameters) {
+        return jdbc.query(sql, (rs, row) -> new Line(rs.getString("sink"), rs.getString("order_key")), parameters)
+                .stream().filter(line -> line.orderKey() != null).distinct().toList();
+    }
+
+    /** The orders' locks, in key order (every writer of the head of line takes them so, or as recording does). */
+    private void lockOrders(List<Line> lines) {
+        lines.stream().map(Line::orderKey).distinct().sorted().forEach(locks::lock);
+    }
+
+    /**
+     * Makes each line's earliest PENDING delivery its head of line and no other, under the orders' locks. Reads one
+     * order's waiting deliveries to one sink, through ix_delivery_sink_order, and writes at most two rows.
+     */
+    private void refreshHeads(List<Line> lines) {
+        for (Line line : lines.stream().distinct().toList()) {
+            List<Long> first = jdbc.queryForList("""
+                    SELECT id FROM delivery WHERE sink = ? AND order_key = ? AND status = 'PENDING'
+                    ORDER BY canonical_event_seq, id FETCH FIRST 1 ROW ONLY""", Long.class, line.sink(), line.orderKey());
+            long head = first.isEmpty() ? -1 : first.get(0);
+            jdbc.update("""
+                    UPDATE delivery SET head_of_line = CASE WHEN id = ? THEN TRUE ELSE FALSE END
+                    WHERE sink = ? AND order_key = ? AND ((id = ? AND head_of_line = FALSE) OR (id <> ? AND head_of_line = TRUE))""",
+                    head, line.sink(), line.orderKey(), head, head);
+        }
+    }
+
+    /** Typed, so that a null is a null timestamp to PostgreSQL too. */
+    private static SqlParameterValue timestamp(OffsetDateTime time) {
+        return new SqlParameterValue(Types.TIMESTAMP_WITH_TIMEZONE, time);
     }
 
     /** initialDelay * multiplier^(attempt-1), capped, with +-20% jitter so retries of a burst spread out. */

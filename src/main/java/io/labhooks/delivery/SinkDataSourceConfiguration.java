@@ -3,7 +3,9 @@ package io.labhooks.delivery;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.apache.camel.spring.spi.SpringTransactionPolicy;
 import org.flywaydb.core.Flyway;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.jdbc.DataSourceBuilder;
@@ -11,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.database.H2Durability;
@@ -60,5 +63,15 @@ class SinkDataSourceConfiguration {
                     .migrate();
         }
         return target;
+    }
+
+    /**
+     * The JDBC sink's transaction ({@code transacted: {ref: sinkTransaction}} in sinks/jdbc.camel.yaml): its
+     * statements for one delivery commit together, once. A policy rather than a transaction manager bean, which
+     * would displace the box's own.
+     */
+    @Bean
+    SpringTransactionPolicy sinkTransaction(@Qualifier("sinkDataSource") DataSource sinkDataSource) {
+        return new SpringTransactionPolicy(new DataSourceTransactionManager(sinkDataSource));
     }
 }

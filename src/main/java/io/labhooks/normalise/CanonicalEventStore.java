@@ -11,28 +11,28 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
 
-import io.labhooks.delivery.Sink;
-import io.labhooks.delivery.SinkCatalog;
+import io.labhooks.delivery.DeliveryQueue;
 import io.labhooks.orderstate.OrderStateProjector;
 
 /**
- * Records a canonical event and queues one delivery per sink that takes its type, in the same transaction as the
- * order-state projection and the inbound event's NORMALISED mark: either all of it happens or none of it.
+ * Records a canonical event and queues one delivery per sink that takes its type ({@link DeliveryQueue#queue}), in
+ * the same transaction as the order-state projection and the inbound event's NORMALISED mark: either all of it
+ * happens or none of it.
  */
 @Component("canonicalEventStore")
 public class CanonicalEventStore {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
-    private final SinkCatalog sinks;
+    private final DeliveryQueue deliveries;
     private final InboundEventQueue inboundEvents;
     private final Clock clock;
 
-    public CanonicalEventStore(JdbcTemplate jdbc, ObjectMapper json, SinkCatalog sinks, InboundEventQueue inboundEvents,
+    public CanonicalEventStore(JdbcTemplate jdbc, ObjectMapper json, DeliveryQueue deliveries, InboundEventQueue inboundEvents,
                                Clock clock) {
         this.jdbc = jdbc;
         this.json = json;
-        this.sinks = sinks;
+        this.deliveries = deliveries;
         this.inboundEvents = inboundEvents;
         this.clock = clock;
     }
@@ -65,22 +65,10 @@ public class CanonicalEventStore {
         }, key);
         long seq = key.getKey().longValue();
         OffsetDateTime now = OffsetDateTime.now(clock);
-        String orderKey = exchange.getProperty(OrderStateProjector.ORDER_KEY, String.class);
-        for (Sink sink : sinks.active()) {
-            if (sink.accepts(type)) {
-                jdbc.update("""
-                        INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at)
-                        VALUES (?, ?, ?, 'PENDING', ?, ?)""", seq, sink.name(), orderKey, now, now);
-            }
-        }
+        deliveries.queue(seq, exchange.getProperty(OrderStateProjector.ORDER_KEY, String.class), type, now);
         String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
         if (superseded != null) {
-            // The corrected revision goes out instead of what it corrects, wherever that has not gone out yet.
-            jdbc.update("""
-                    UPDATE delivery SET status = 'SUPERSEDED', last_error = ?
-                    WHERE status IN ('PENDING', 'DEAD') AND (claimed_until IS NULL OR claimed_until < ?)
-                    AND canonical_event_seq IN (SELECT seq FROM canonical_event WHERE event_id = ?)""",
-                    "superseded by revision " + exchange.getProperty(InboundEventQueue.REVISION), now, superseded);
+            deliveries.supersede(superseded, exchange.getProperty(InboundEventQueue.REVISION, Integer.class), now);
         }
         inboundEvents.markNormalised(exchange);
     }

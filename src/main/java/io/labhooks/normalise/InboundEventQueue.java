@@ -1,17 +1,21 @@
 package io.labhooks.normalise;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Objects;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.dao.EmptyResultDataAccessException;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
@@ -47,13 +51,13 @@ public class InboundEventQueue {
     /** ... and the id it was polled by (its mapping sees it as $polledId): a snapshot may not carry it itself. */
     public static final String POLLED_ID = "polledId";
 
-    private final JdbcTemplate jdbc;
+    private final NamedParameterJdbcTemplate jdbc;
     private final LeasedClaims claims;
     private final Clock clock;
     private final LabhooksProperties.Pipeline settings;
     private final PayloadCipher payloads;
 
-    public InboundEventQueue(JdbcTemplate jdbc, LeasedClaims claims, Clock clock, LabhooksProperties properties,
+    public InboundEventQueue(NamedParameterJdbcTemplate jdbc, LeasedClaims claims, Clock clock, LabhooksProperties properties,
                              PayloadCipher payloads) {
         this.jdbc = jdbc;
         this.claims = claims;
@@ -62,9 +66,16 @@ public class InboundEventQueue {
         this.payloads = payloads;
     }
 
-    /** A stored body as read, what was fetched for it, and the dedupe key their encryption is bound to. */
-    private record StoredBody(byte[] body, byte[] fetched, String dedupeKey) {
+    /** A stored webhook as read for normalising: what the ingest route recorded, its body still sealed. */
+    public record StoredEvent(Claim claim, int attempt, long id, String provider, String dedupeKey, String eventId,
+                              int revision, String providerEventId, String providerEventType, String mapping, byte[] body,
+                              OffsetDateTime receivedAt, byte[] fetched, String fetchOutcome, String fetchNote, String source) {
     }
+
+    private static final String SELECT_STORED = """
+            SELECT id, provider, dedupe_key, event_id, revision, provider_event_id, provider_event_type, mapping, body,
+                   received_at, fetched, fetch_outcome, fetch_note, source
+            FROM inbound_event WHERE id IN (:ids)""";
 
     /** The claimed events, oldest first. */
     public List<Claim> claim() {
@@ -73,75 +84,101 @@ public class InboundEventQueue {
     }
 
     /**
-     * Starts the attempt if the claim still holds ({@link #CLAIM_HELD}); then the raw body, decrypted, is the
-     * message and what the ingest route recorded is in exchange properties. A body this box cannot decrypt (its key
-     * is not configured, or is another key under the same id) is kept as FAILED at once with the reason: keys are
-     * read at startup, so retrying here cannot succeed. Once the key is back, a remap maps it.
+     * Starts the attempts of a claimed batch and reads its stored webhooks, in two statements for the whole batch:
+     * those whose claim still holds, in the batch's order. An event whose attempts all ended without an outcome (the
+     * box stopped during each) is kept as FAILED instead.
      */
-    public void load(Exchange exchange) {
-        Claim claim = exchange.getIn().getBody(Claim.class);
-        long id = claim.id();
-        exchange.setProperty(CLAIM, claim);
-        exchange.setProperty(INBOUND_EVENT_ID, id);
-        OptionalInt attempt = claims.start("inbound_event", claim);
-        exchange.setProperty(CLAIM_HELD, attempt.isPresent());
-        if (attempt.isEmpty()) {
-            return;
+    public List<StoredEvent> begin(List<Claim> batch) {
+        Map<Long, Integer> attempts = claims.start("inbound_event", batch);
+        List<Claim> started = new ArrayList<>();
+        for (Claim claim : batch) {
+            Integer attempt = attempts.get(claim.id());
+            if (attempt != null && attempt > settings.normaliseMaxAttempts()) {
+                claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error",
+                        Map.of("error", LeasedClaims.NO_OUTCOME));
+                LOG.error("Inbound event {} kept as FAILED: {}", claim.id(), LeasedClaims.NO_OUTCOME);
+            } else if (attempt != null) {
+                started.add(claim);
+            }
         }
-        exchange.setProperty(ATTEMPT, attempt.getAsInt());
-        if (attempt.getAsInt() > settings.normaliseMaxAttempts()) {
-            // Every attempt so far ended without an outcome (the box stopped during each): keep it as FAILED.
-            exchange.setProperty(CLAIM_HELD, false);
-            claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error",
-                    Map.of("error", LeasedClaims.NO_OUTCOME));
-            LOG.error("Inbound event {} kept as FAILED: {}", id, LeasedClaims.NO_OUTCOME);
-            return;
+        if (started.isEmpty()) {
+            return List.of();
         }
+        Map<Long, StoredEvent> stored = new HashMap<>();
+        Map<Long, Claim> byId = new HashMap<>();
+        started.forEach(claim -> byId.put(claim.id(), claim));
+        jdbc.query(SELECT_STORED, Map.of("ids", byId.keySet()), rs -> {
+            long id = rs.getLong("id");
+            stored.put(id, stored(rs, byId.get(id), attempts.get(id)));
+        });
+        return started.stream().map(claim -> stored.get(claim.id())).filter(Objects::nonNull).toList();
+    }
+
+    private static StoredEvent stored(ResultSet rs, Claim claim, int attempt) throws SQLException {
+        return new StoredEvent(claim, attempt, rs.getLong("id"), rs.getString("provider"), rs.getString("dedupe_key"),
+                rs.getString("event_id"), rs.getInt("revision"), rs.getString("provider_event_id"),
+                rs.getString("provider_event_type"), rs.getString("mapping"), rs.getBytes("body"),
+                rs.getObject("received_at", OffsetDateTime.class), rs.getBytes("fetched"), rs.getString("fetch_outcome"),
+                rs.getString("fetch_note"), rs.getString("source"));
+    }
+
+    /**
+     * One event of a begun batch ({@link StoredEvent} as the body) becomes the message: its raw body, decrypted, with
+     * what the ingest route recorded in exchange properties ({@link #CLAIM_HELD} true). A body this box cannot decrypt
+     * (its key is not configured, or is another key under the same id) is kept as FAILED at once with the reason:
+     * keys are read at startup, so retrying here cannot succeed. Once the key is back, a remap maps it.
+     */
+    public void open(Exchange exchange) {
+        StoredEvent event = exchange.getIn().getBody(StoredEvent.class);
+        exchange.setProperty(CLAIM, event.claim());
+        exchange.setProperty(INBOUND_EVENT_ID, event.id());
+        exchange.setProperty(ATTEMPT, event.attempt());
         byte[] body;
         try {
-            body = read(id, exchange);
+            body = open(event, exchange);
         } catch (PayloadUnreadableException unreadable) {
             exchange.setProperty(CLAIM_HELD, false);
             String error = unreadable.getClass().getSimpleName() + ": " + unreadable.getMessage();
-            claims.finish("inbound_event", claim, "status = 'FAILED', next_attempt_at = NULL, last_error = :error",
+            claims.finish("inbound_event", event.claim(), "status = 'FAILED', next_attempt_at = NULL, last_error = :error",
                     Map.of("error", error));
-            LOG.error("Inbound event {} kept as FAILED: {}", id, error);
+            LOG.error("Inbound event {} kept as FAILED: {}", event.id(), error);
             return;
         }
+        exchange.setProperty(CLAIM_HELD, true);
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(body);
     }
 
     /**
      * Sets on the exchange what the ingest route recorded for the stored webhook (provider, mapping, event id of its
-     * current revision...), and returns its raw body, decrypted. Reads only: the normaliser through {@link #load},
-     * the console's mapping preview directly. Not for a webhook whose body was purged.
+     * current revision...), and returns its raw body, decrypted. Reads only, for the console's mapping preview. Not
+     * for a webhook whose body was purged.
      */
     public byte[] read(long id, Exchange exchange) throws PayloadUnreadableException {
-        StoredBody stored = jdbc.queryForObject("""
-                SELECT provider, dedupe_key, event_id, revision, provider_event_id, provider_event_type, mapping, body,
-                       received_at, fetched, fetch_outcome, fetch_note, source
-                FROM inbound_event WHERE id = ?""", (rs, row) -> {
-            String firstEventId = rs.getString("event_id");
-            int revision = rs.getInt("revision");
-            exchange.setProperty(EventExchange.PROVIDER, rs.getString("provider"));
-            exchange.setProperty(EventExchange.EVENT_ID, EventIds.revision(firstEventId, revision));
-            exchange.setProperty(REVISION, revision);
-            if (revision > 1) {
-                exchange.setProperty(SUPERSEDED_EVENT_ID, EventIds.revision(firstEventId, revision - 1));
-            }
-            exchange.setProperty(EventExchange.PROVIDER_EVENT_ID, rs.getString("provider_event_id"));
-            exchange.setProperty(EventExchange.PROVIDER_EVENT_TYPE, rs.getString("provider_event_type"));
-            exchange.setProperty(EventExchange.MAPPING, rs.getString("mapping"));
-            exchange.setProperty(EventExchange.RECEIVED_AT, rs.getObject("received_at", OffsetDateTime.class));
-            exchange.setProperty(FETCH_OUTCOME, rs.getString("fetch_outcome"));
-            exchange.setProperty(FETCH_NOTE, rs.getString("fetch_note"));
-            if ("poll".equals(rs.getString("source"))) {
-                exchange.setProperty(POLLED_RESOURCE, rs.getString("provider_event_type").substring("poll.".length()));
-                exchange.setProperty(POLLED_ID, rs.getString("provider_event_id"));
-            }
-            return new StoredBody(rs.getBytes("body"), rs.getBytes("fetched"), rs.getString("dedupe_key"));
-        }, id);
+        List<StoredEvent> found = jdbc.query(SELECT_STORED, Map.of("ids", List.of(id)), (rs, row) -> stored(rs, null, 0));
+        if (found.isEmpty()) {
+            throw new EmptyResultDataAccessException("no inbound event " + id, 1);
+        }
+        return open(found.get(0), exchange);
+    }
+
+    private byte[] open(StoredEvent stored, Exchange exchange) throws PayloadUnreadableException {
+        exchange.setProperty(EventExchange.PROVIDER, stored.provider());
+        exchange.setProperty(EventExchange.EVENT_ID, EventIds.revision(stored.eventId(), stored.revision()));
+        exchange.setProperty(REVISION, stored.revision());
+        if (stored.revision() > 1) {
+            exchange.setProperty(SUPERSEDED_EVENT_ID, EventIds.revision(stored.eventId(), stored.revision() - 1));
+        }
+        exchange.setProperty(EventExchange.PROVIDER_EVENT_ID, stored.providerEventId());
+        exchange.setProperty(EventExchange.PROVIDER_EVENT_TYPE, stored.providerEventType());
+        exchange.setProperty(EventExchange.MAPPING, stored.mapping());
+        exchange.setProperty(EventExchange.RECEIVED_AT, stored.receivedAt());
+        exchange.setProperty(FETCH_OUTCOME, stored.fetchOutcome());
+        exchange.setProperty(FETCH_NOTE, stored.fetchNote());
+        if ("poll".equals(stored.source())) {
+            exchange.setProperty(POLLED_RESOURCE, stored.providerEventType().substring("poll.".length()));
+            exchange.setProperty(POLLED_ID, stored.providerEventId());
+        }
         if (stored.fetched() != null) {
             exchange.setProperty(FETCHED, new String(payloads.open(stored.fetched(), PayloadCipher.fetchedBinding(stored.dedupeKey())),
                     StandardCharsets.UTF_8));

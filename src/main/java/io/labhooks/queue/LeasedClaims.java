@@ -3,11 +3,13 @@ package io.labhooks.queue;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -105,6 +107,37 @@ public class LeasedClaims {
                 Map.of("id", claim.id()), Integer.class));
     }
 
+    /**
+     * {@link #start(String, Claim)} for a batch claimed together, in one statement and one commit: the attempt
+     * number of each row whose claim still held (in the batch's order); the others are left alone.
+     */
+    public Map<Long, Integer> start(String table, List<Claim> batch) {
+        if (batch.isEmpty()) {
+            return Map.of();
+        }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        Map<String, Object> parameters = Map.of("until", now.plusSeconds(settings.claimSeconds()), "now", now,
+                "ids", batch.stream().map(Claim::id).toList(), "owners", batch.stream().map(Claim::owner).distinct().toList());
+        return transaction.execute(status -> {
+            jdbc.update("UPDATE " + table + " SET claimed_until = :until, attempts = attempts + 1"
+                    + " WHERE id IN (:ids) AND claimed_by IN (:owners) AND claimed_until > :now", parameters);
+            Map<Long, String> holders = new HashMap<>();
+            Map<Long, Integer> attempts = new HashMap<>();
+            jdbc.query("SELECT id, claimed_by, attempts FROM " + table + " WHERE id IN (:ids) AND claimed_by IN (:owners) AND claimed_until > :now",
+                    parameters, rs -> {
+                        holders.put(rs.getLong("id"), rs.getString("claimed_by"));
+                        attempts.put(rs.getLong("id"), rs.getInt("attempts"));
+                    });
+            Map<Long, Integer> held = new LinkedHashMap<>();
+            for (Claim claim : batch) {
+                if (claim.owner().equals(holders.get(claim.id()))) {
+                    held.put(claim.id(), attempts.get(claim.id()));
+                }
+            }
+            return held;
+        });
+    }
+
     /** Ends the claim with an update of the row, only if the claim is still this worker's; false otherwise. */
     public boolean finish(String table, Claim claim, String set, Map<String, ?> setParameters) {
         Map<String, Object> parameters = new HashMap<>(setParameters);
@@ -114,10 +147,29 @@ public class LeasedClaims {
                 + " claimed_instance = NULL WHERE id = :id AND claimed_by = :owner", parameters) == 1;
     }
 
-    /** Hands a claimed row back untouched, attempt not counted, so it can be claimed again at once. */
-    public void giveBack(String table, Claim claim) {
-        jdbc.update("UPDATE " + table + " SET claimed_until = NULL, claimed_by = NULL, claimed_instance = NULL"
-                + " WHERE id = :id AND claimed_by = :owner", Map.of("id", claim.id(), "owner", claim.owner()));
+    /**
+     * {@link #finish(String, Claim, String, Map)} for several claims in one batch of statements (the caller's
+     * transaction makes it one commit), each with its own parameters: whether each claim was still held.
+     */
+    public boolean[] finish(String table, String set, List<Claim> batch, List<? extends Map<String, ?>> setParameters) {
+        MapSqlParameterSource[] rows = new MapSqlParameterSource[batch.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new MapSqlParameterSource(setParameters.get(i)).addValue("id", batch.get(i).id())
+                    .addValue("owner", batch.get(i).owner());
+        }
+        int[] updated = jdbc.batchUpdate("UPDATE " + table + " SET " + set + ", claimed_until = NULL, claimed_by = NULL,"
+                + " claimed_instance = NULL WHERE id = :id AND claimed_by = :owner", rows);
+        boolean[] held = new boolean[updated.length];
+        for (int i = 0; i < updated.length; i++) {
+            held[i] = updated[i] == 1;
+        }
+        return held;
+    }
+
+    /** Hands back a row whose attempt was started but not made, so that it does not count as an attempt. */
+    public void giveBackStarted(String table, Claim claim) {
+        jdbc.update("UPDATE " + table + " SET claimed_until = NULL, claimed_by = NULL, claimed_instance = NULL,"
+                + " attempts = attempts - 1 WHERE id = :id AND claimed_by = :owner", Map.of("id", claim.id(), "owner", claim.owner()));
     }
 
     /**
