@@ -131,8 +131,15 @@ public final class Bench {
             if (scenario == null) {
                 continue;
             }
+            if (scenario.postgres()) {
+                rows.add(bench.pgbench(baseline));
+            }
             Row row = bench.run(scenario);
             row.ratio = row.ackPerSecond / baseline.ackPerSecond;
+            if (scenario.postgres() && !Double.isNaN(bench.pgbenchTps)) {
+                row.notes = (row.notes.isEmpty() ? "" : row.notes + "; ")
+                        + String.format(Locale.ROOT, "acked/s %.2f of pgbench", row.ackPerSecond / bench.pgbenchTps);
+            }
             rows.add(row);
         }
         String table = table(rows);
@@ -179,6 +186,22 @@ public final class Bench {
         row.ratio = 1.0;
         return row;
     }
+
+    /** PostgreSQL alone running the acknowledgement's transaction (see {@link PgBench}), once per run. */
+    Row pgbench(Row baseline) throws Exception {
+        System.out.println("\n== pgbench: the acknowledgement's two inserts and commit, PostgreSQL alone");
+        Row row = new Row();
+        row.scenario = "pgbench";
+        row.title = "PostgreSQL alone: the ack's two inserts, one commit";
+        if (Double.isNaN(pgbenchTps)) {
+            pgbenchTps = PgBench.run(pgUrl, pgUser, connections, seconds, workDir, runId());
+        }
+        row.ackPerSecond = pgbenchTps;
+        row.ratio = pgbenchTps / baseline.ackPerSecond;
+        return row;
+    }
+
+    private double pgbenchTps = Double.NaN;
 
     Row run(Scenario scenario) throws Exception {
         System.out.println("\n== " + scenario.name() + ": " + scenario.title());
@@ -335,8 +358,8 @@ public final class Bench {
                     Double.isNaN(r.drainSeconds) ? "-" : String.format(Locale.ROOT, "%.1f s (backlog at %.0f/s)",
                             r.drainSeconds, r.drainRate),
                     r.rssMb, r.startupSeconds,
-                    r.scenario.equals("baseline") ? "-" : Long.toString(r.acked),
-                    r.scenario.equals("baseline") ? "-" : (r.lostJdbc + " / " + r.lostHttp
+                    r.acked == 0 ? "-" : Long.toString(r.acked),
+                    r.acked == 0 ? "-" : (r.lostJdbc + " / " + r.lostHttp
                             + (r.errors > 0 ? " (" + r.errors + " non-2xx)" : "") + (r.notes.isEmpty() ? "" : "; " + r.notes))));
         }
         return sb.toString();
