@@ -67,6 +67,9 @@ public final class Bench {
         double drainRate = Double.NaN;
         long rssMb;
         double startupSeconds;
+        /** CPU time per event from the closed loop's start until its events were delivered: the box, PostgreSQL. */
+        double boxCpuMs = Double.NaN;
+        double dbCpuMs = Double.NaN;
         long acked;
         long lostJdbc;
         long lostHttp;
@@ -240,6 +243,8 @@ public final class Bench {
 
                 // most the box acknowledges, then how fast that backlog reaches the sinks
                 int before = traffic.acknowledged().cardinality();
+                double boxCpuBefore = box.cpuSeconds();
+                double dbCpuBefore = scenario.postgres() ? postgresCpuSeconds() : Double.NaN;
                 long start = System.nanoTime();
                 Result max = load.closedLoop("closed loop", traffic, connections, seconds, Long.MAX_VALUE);
                 System.out.println("  " + max);
@@ -250,12 +255,16 @@ public final class Bench {
                 long[] arrived = drain(traffic, feed, receiver, 300);
                 row.drainRate = backlog * 1e9 / Math.max(1, arrived[0] - loadEnd);
                 int events = traffic.acknowledged().cardinality() - before;
+                row.boxCpuMs = (box.cpuSeconds() - boxCpuBefore) * 1000 / events;
+                row.dbCpuMs = (postgresCpuSeconds() - dbCpuBefore) * 1000 / events;
                 row.e2eJdbc = events * 1e9 / (arrived[0] - start);
                 row.e2eHttp = events * 1e9 / (arrived[1] - start);
                 row.drainSeconds = (Math.max(arrived[0], arrived[1]) - start - max.nanos()) / 1e9;
                 System.out.printf(Locale.ROOT, "  end to end: %d events, lab_event_feed %.0f/s, HTTP sink %.0f/s, last one"
                         + " %.1f s after the load stopped; the %d left then went into lab_event_feed at %.0f/s%n", events,
                         row.e2eJdbc, row.e2eHttp, row.drainSeconds, backlog, row.drainRate);
+                System.out.printf(Locale.ROOT, "  CPU per event, closed loop until delivered: box %.2f ms%s%n", row.boxCpuMs,
+                        scenario.postgres() ? String.format(Locale.ROOT, ", PostgreSQL %.2f ms", row.dbCpuMs) : "");
 
                 // latency at a fixed rate (open loop)
                 List<Phase> phases = scenario.burst()
@@ -341,6 +350,42 @@ public final class Bench {
         return new long[] {jdbcAt == 0 ? now : jdbcAt, now};
     }
 
+    /**
+     * CPU used so far by every PostgreSQL process on this machine, with that of the backends already gone (the
+     * postmaster's reaped children): the database's share of an event's cost.
+     */
+    private static double postgresCpuSeconds() throws IOException {
+        double total = 0;
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path dir : (Iterable<Path>) processes::iterator) {
+                Path stat = dir.resolve("stat");
+                if (dir.getFileName().toString().matches("\\d+") && Files.isReadable(stat)) {
+                    try {
+                        String line = Files.readString(stat);
+                        if (line.contains("(postgres)")) {
+                            total += cpuSeconds(stat, true);
+                        }
+                    } catch (IOException gone) {
+                        // the process ended while we looked
+                    }
+                }
+            }
+        }
+        return total;
+    }
+
+    /** utime + stime (+ cutime + cstime) from a /proc stat file; the fields after the command name, man proc(5). */
+    static double cpuSeconds(Path stat, boolean withChildren) throws IOException {
+        String line = Files.readString(stat);
+        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+        // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        if (withChildren) {
+            ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        }
+        return ticks / 100.0; // USER_HZ is 100 on Linux
+    }
+
     private static String runId() {
         return String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
     }
@@ -348,15 +393,17 @@ public final class Bench {
     static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("| scenario | acked webhooks/s (closed loop) | ratio to baseline | ack p50 / p99 / p99.9 ms (at rate) |"
-                + " end to end events/s: lab_event_feed / HTTP sink | drained after load | peak RSS MB | startup s |"
-                + " acked events | lost JDBC / HTTP |\n");
-        sb.append("|---|---:|---:|---|---|---:|---:|---:|---:|---|\n");
+                + " end to end events/s: lab_event_feed / HTTP sink | drained after load | CPU ms/event: box / PostgreSQL |"
+                + " peak RSS MB | startup s | acked events | lost JDBC / HTTP |\n");
+        sb.append("|---|---:|---:|---|---|---:|---|---:|---:|---:|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.1f / %.1f / %.1f (%s) | %s | %s | %d | %.1f | %s | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.1f / %.1f / %.1f (%s) | %s | %s | %s | %d | %.1f | %s | %s |%n",
                     r.scenario, r.ackPerSecond, r.ratio, r.p50, r.p99, r.p999, r.latencyAt,
                     Double.isNaN(r.e2eJdbc) ? "-" : String.format(Locale.ROOT, "%.0f / %.0f", r.e2eJdbc, r.e2eHttp),
                     Double.isNaN(r.drainSeconds) ? "-" : String.format(Locale.ROOT, "%.1f s (backlog at %.0f/s)",
                             r.drainSeconds, r.drainRate),
+                    Double.isNaN(r.boxCpuMs) ? "-" : String.format(Locale.ROOT, "%.2f / %s", r.boxCpuMs,
+                            Double.isNaN(r.dbCpuMs) ? "-" : String.format(Locale.ROOT, "%.2f", r.dbCpuMs)),
                     r.rssMb, r.startupSeconds,
                     r.acked == 0 ? "-" : Long.toString(r.acked),
                     r.acked == 0 ? "-" : (r.lostJdbc + " / " + r.lostHttp
@@ -432,6 +479,11 @@ public final class Bench {
             }
             process.destroyForcibly();
             throw new IllegalStateException(name + " box did not accept a webhook within 120 s");
+        }
+
+        /** User and system CPU the box's JVM has used so far, all threads (/proc/<pid>/stat, in clock ticks). */
+        double cpuSeconds() throws IOException {
+            return Bench.cpuSeconds(Path.of("/proc", Long.toString(process.pid()), "stat"), false);
         }
 
         /** VmHWM: the most resident memory the box's JVM has had so far. */
