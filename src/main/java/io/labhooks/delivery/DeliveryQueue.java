@@ -53,8 +53,14 @@ public class DeliveryQueue {
     public static final String ATTEMPT = "attempt";
 
     /** Due, and its order's head of line for the sink (see {@link #refreshHeads}): served by ix_delivery_head. */
-    private static final String DUE_IN_ORDER =
+    /** A delivery the sink's poller may claim: its order's head of line, due; claimed in CLAIM_ORDER. */
+    public static final String CLAIMABLE =
             "sink = :sink AND head_of_line = TRUE AND status = 'PENDING' AND next_attempt_at <= :now";
+    /**
+     * Live events before replayed ones, then in canonical event order: ix_delivery_head's columns, those fixed by
+     * CLAIMABLE included, because H2 reads an index as sorted only for an ORDER BY of its leading columns.
+     */
+    public static final String CLAIM_ORDER = "sink, head_of_line, status, replayed, canonical_event_seq";
 
     /** One order's deliveries to one sink: they go out one at a time, in canonical event order. */
     public record Line(String sink, String orderKey) {
@@ -98,7 +104,7 @@ public class DeliveryQueue {
         }
         // Batches are sent in parallel and the poller does not wait for them: claim only what the workers can
         // start soon, so one box holds at most a batch of a sink's claims and the others get the rest.
-        return claims.claim("delivery", DUE_IN_ORDER, Map.of("sink", sink), "replayed, canonical_event_seq, id",
+        return claims.claim("delivery", CLAIMABLE, Map.of("sink", sink), CLAIM_ORDER,
                 batchSize - workers.inFlight(sink));
     }
 
@@ -369,20 +375,23 @@ public class DeliveryQueue {
     }
 
     /**
-     * Makes each line's earliest PENDING delivery its head of line and no other, under the orders' locks. Reads one
-     * order's waiting deliveries to one sink, through ix_delivery_sink_order, and writes at most two rows.
+     * Makes each line's earliest PENDING delivery its head of line and no other, under the orders' locks: two
+     * statements, each sent once for all the lines (a JDBC batch), each reading one order's waiting deliveries to one
+     * sink through ix_delivery_sink_order.
      */
     private void refreshHeads(List<Line> lines) {
-        for (Line line : lines.stream().distinct().toList()) {
-            List<Long> first = jdbc.queryForList("""
-                    SELECT id FROM delivery WHERE sink = ? AND order_key = ? AND status = 'PENDING'
-                    ORDER BY canonical_event_seq, id FETCH FIRST 1 ROW ONLY""", Long.class, line.sink(), line.orderKey());
-            long head = first.isEmpty() ? -1 : first.get(0);
-            jdbc.update("""
-                    UPDATE delivery SET head_of_line = CASE WHEN id = ? THEN TRUE ELSE FALSE END
-                    WHERE sink = ? AND order_key = ? AND ((id = ? AND head_of_line = FALSE) OR (id <> ? AND head_of_line = TRUE))""",
-                    head, line.sink(), line.orderKey(), head, head);
+        List<Object[]> each = lines.stream().distinct()
+                .map(line -> new Object[] {line.sink(), line.orderKey(), line.sink(), line.orderKey()}).toList();
+        if (each.isEmpty()) {
+            return;
         }
+        String earliest = """
+                (SELECT e.id FROM delivery e WHERE e.sink = ? AND e.order_key = ? AND e.status = 'PENDING'
+                 ORDER BY e.canonical_event_seq, e.id FETCH FIRST 1 ROW ONLY)""";
+        jdbc.batchUpdate("UPDATE delivery SET head_of_line = FALSE WHERE sink = ? AND order_key = ? AND head_of_line = TRUE"
+                + " AND id <> COALESCE(" + earliest + ", -1)", each);
+        jdbc.batchUpdate("UPDATE delivery SET head_of_line = TRUE WHERE head_of_line = FALSE AND id = " + earliest,
+                lines.stream().distinct().map(line -> new Object[] {line.sink(), line.orderKey()}).toList());
     }
 
     /** Typed, so that a null is a null timestamp to PostgreSQL too. */

@@ -64,10 +64,15 @@ public class FetchQueue {
                            OffsetDateTime receivedAt) {
     }
 
+    /** An event the provider's fetcher may claim: waiting for a fetch that is due; claimed in CLAIM_ORDER. */
+    public static final String CLAIMABLE = "status = 'FETCHING' AND provider = :provider"
+            + " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)";
+    /** Oldest first: ix_inbound_event_status's columns (H2 reads an index as sorted only for its leading columns). */
+    public static final String CLAIM_ORDER = "status, id";
+
     /** The provider's events waiting for a fetch that is due, oldest first. */
     public List<Claim> claim(String provider) {
-        return claims.claim(TABLE, "status = 'FETCHING' AND provider = :provider"
-                + " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)", Map.of("provider", provider), "id");
+        return claims.claim(TABLE, CLAIMABLE, Map.of("provider", provider), CLAIM_ORDER);
     }
 
     /**

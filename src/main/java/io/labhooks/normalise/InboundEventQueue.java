@@ -77,10 +77,14 @@ public class InboundEventQueue {
                    received_at, fetched, fetch_outcome, fetch_note, source
             FROM inbound_event WHERE id IN (:ids)""";
 
+    /** A stored webhook the normaliser may claim: waiting, and due if it failed before; claimed in CLAIM_ORDER. */
+    public static final String CLAIMABLE = "status = 'RECEIVED' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)";
+    /** Oldest first: ix_inbound_event_status's columns (H2 reads an index as sorted only for its leading columns). */
+    public static final String CLAIM_ORDER = "status, id";
+
     /** The claimed events, oldest first. */
     public List<Claim> claim() {
-        return claims.claim("inbound_event", "status = 'RECEIVED' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)",
-                Map.of(), "id");
+        return claims.claim("inbound_event", CLAIMABLE, Map.of(), CLAIM_ORDER);
     }
 
     /**

@@ -73,10 +73,14 @@ public class PollWatches {
         }
     }
 
+    /** A watch the provider's poller may claim: due for a poll; claimed in CLAIM_ORDER. */
+    public static final String CLAIMABLE = "provider = :provider AND status = 'WATCHING' AND next_poll_at <= :now";
+    /** Soonest first: ix_poll_watch_due's columns (H2 reads an index as sorted only for its leading columns). */
+    public static final String CLAIM_ORDER = "provider, status, next_poll_at";
+
     /** The provider's watches due for a poll, soonest first. */
     public List<Claim> claimDue(String provider, int limit) {
-        return claims.claim(TABLE, "provider = :provider AND status = 'WATCHING' AND next_poll_at <= :now",
-                Map.of("provider", provider), "next_poll_at", limit);
+        return claims.claim(TABLE, CLAIMABLE, Map.of("provider", provider), CLAIM_ORDER, limit);
     }
 
     /** Starts the poll if the claim still holds, and reads the watch. */
