@@ -52,8 +52,10 @@ public class DeliveryQueue {
     public static final String ORDER_KEY = "recordedOrderKey";
     public static final String ATTEMPT = "attempt";
 
-    /** Due, and its order's head of line for the sink (see {@link #refreshHeads}): served by ix_delivery_head. */
-    /** A delivery the sink's poller may claim: its order's head of line, due; claimed in CLAIM_ORDER. */
+    /**
+     * A delivery the sink's poller may claim: due, and its order's head of line for the sink (see
+     * {@link #refreshHeads}); served by ix_delivery_head, claimed in CLAIM_ORDER.
+     */
     public static final String CLAIMABLE =
             "sink = :sink AND head_of_line = TRUE AND status = 'PENDING' AND next_attempt_at <= :now";
     /**
@@ -380,18 +382,18 @@ public class DeliveryQueue {
      * sink through ix_delivery_sink_order.
      */
     private void refreshHeads(List<Line> lines) {
-        List<Object[]> each = lines.stream().distinct()
-                .map(line -> new Object[] {line.sink(), line.orderKey(), line.sink(), line.orderKey()}).toList();
-        if (each.isEmpty()) {
+        List<Line> distinct = lines.stream().distinct().toList();
+        if (distinct.isEmpty()) {
             return;
         }
         String earliest = """
                 (SELECT e.id FROM delivery e WHERE e.sink = ? AND e.order_key = ? AND e.status = 'PENDING'
                  ORDER BY e.canonical_event_seq, e.id FETCH FIRST 1 ROW ONLY)""";
         jdbc.batchUpdate("UPDATE delivery SET head_of_line = FALSE WHERE sink = ? AND order_key = ? AND head_of_line = TRUE"
-                + " AND id <> COALESCE(" + earliest + ", -1)", each);
+                + " AND id <> COALESCE(" + earliest + ", -1)",
+                distinct.stream().map(line -> new Object[] {line.sink(), line.orderKey(), line.sink(), line.orderKey()}).toList());
         jdbc.batchUpdate("UPDATE delivery SET head_of_line = TRUE WHERE head_of_line = FALSE AND id = " + earliest,
-                lines.stream().distinct().map(line -> new Object[] {line.sink(), line.orderKey()}).toList());
+                distinct.stream().map(line -> new Object[] {line.sink(), line.orderKey()}).toList());
     }
 
     /** Typed, so that a null is a null timestamp to PostgreSQL too. */

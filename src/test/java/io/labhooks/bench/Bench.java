@@ -363,7 +363,7 @@ public final class Bench {
                     try {
                         String line = Files.readString(stat);
                         if (line.contains("(postgres)")) {
-                            total += cpuSeconds(stat, true);
+                            total += cpuSeconds(line, true);
                         }
                     } catch (IOException gone) {
                         // the process ended while we looked
@@ -374,9 +374,8 @@ public final class Bench {
         return total;
     }
 
-    /** utime + stime (+ cutime + cstime) from a /proc stat file; the fields after the command name, man proc(5). */
-    static double cpuSeconds(Path stat, boolean withChildren) throws IOException {
-        String line = Files.readString(stat);
+    /** utime + stime (+ cutime + cstime) from a /proc stat line; the fields after the command name, man proc(5). */
+    static double cpuSeconds(String line, boolean withChildren) {
         String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
         // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
@@ -483,7 +482,7 @@ public final class Bench {
 
         /** User and system CPU the box's JVM has used so far, all threads (/proc/<pid>/stat, in clock ticks). */
         double cpuSeconds() throws IOException {
-            return Bench.cpuSeconds(Path.of("/proc", Long.toString(process.pid()), "stat"), false);
+            return Bench.cpuSeconds(Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")), false);
         }
 
         /** VmHWM: the most resident memory the box's JVM has had so far. */

@@ -36,7 +36,8 @@ import io.labhooks.support.TestPostgres;
  * Every claim is served by an index that also gives the claim's order, so claiming costs the same whether ten or a
  * hundred thousand rows wait (no range over the backlog, no sort of it). Read from the database's own plans, on H2
  * and on PostgreSQL, over a schema made by the shipped migrations and holding a backlog: thousands of deliveries
- * waiting behind their orders' heads, and thousands of stored webhooks already normalised.
+ * waiting behind their orders' heads, thousands of stored webhooks already normalised beside the few still waiting
+ * to be normalised or fetched, and thousands of poll watches not yet due.
  */
 class ClaimPlansTest {
 
