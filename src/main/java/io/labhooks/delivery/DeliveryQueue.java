@@ -51,6 +51,8 @@ public class DeliveryQueue {
     /** The order the event was recorded under (canonical_event.order_key): linking may have chosen it. */
     public static final String ORDER_KEY = "recordedOrderKey";
     public static final String ATTEMPT = "attempt";
+    /** The begun batch, as {@link Delivery} records, while a batched sink takes it whole (set in deliver.camel.yaml). */
+    public static final String BATCH = "deliveryBatch";
 
     /**
      * A delivery the sink's poller may claim: due, and its order's head of line for the sink (see
@@ -191,6 +193,51 @@ public class DeliveryQueue {
         exchange.setProperty(ATTEMPT, delivery.attempt());
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(delivery.payload());
+    }
+
+    /**
+     * Whether a begun batch goes to a sink that takes a whole batch at once ({@code batched}: its route
+     * direct:sink-&lt;name&gt;-batch) in one call: while its circuit is closed, and with more than one delivery. A
+     * probe, or a batch of one, goes the usual way, one delivery at a time.
+     */
+    public boolean sendTogether(List<Delivery> begun, String sink, boolean batched) {
+        return batched && begun.size() > 1 && circuits.state(sink) == SinkCircuits.State.CLOSED;
+    }
+
+    /**
+     * The sink took the whole batch (the {@link #BATCH} property) in one transaction of its own: each delivery's
+     * outcome is recorded DELIVERED, all in one transaction, and the body becomes an empty list, so nothing is sent
+     * one at a time after it.
+     */
+    public List<Delivery> deliveredTogether(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<Delivery> batch = exchange.getProperty(BATCH, List.class);
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Delivery delivery : batch) {
+            outcomes.add(new Outcome(delivery.claim(), delivery.line(), delivery.attempt(), delivery.startedAt(), now,
+                    "DELIVERED", null, null));
+        }
+        circuits.succeeded(batch.get(0).sink());
+        metrics.counter("labhooks.deliveries", "sink", batch.get(0).sink(), "outcome", "delivered").increment(batch.size());
+        metrics.counter("labhooks.sinks.batches", "sink", batch.get(0).sink(), "outcome", "together").increment();
+        record(outcomes);
+        return List.of();
+    }
+
+    /**
+     * The sink refused the batch as a whole (one bad event, or the sink's database away): nothing of it was kept, and
+     * the body becomes the batch again, to be sent one delivery at a time, so a bad event fails alone and the others
+     * go through on this same attempt.
+     */
+    public List<Delivery> sendAlone(Exchange exchange) {
+        @SuppressWarnings("unchecked")
+        List<Delivery> batch = exchange.getProperty(BATCH, List.class);
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        LOG.warn("A batch of {} deliveries to sink {} failed as a whole ({}); sending them one at a time", batch.size(), batch.get(0).sink(),
+                describe(failure));
+        metrics.counter("labhooks.sinks.batches", "sink", batch.get(0).sink(), "outcome", "one-at-a-time").increment();
+        return batch;
     }
 
     /** The receiver took it: the body becomes the {@link Outcome} to record. */
@@ -413,6 +460,15 @@ public class DeliveryQueue {
                 && http.getStatusCode() < 500 && http.getStatusCode() != 408 && http.getStatusCode() != 429;
     }
 
+    private static boolean sqlFailure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.sql.SQLException || cause instanceof org.springframework.dao.DataAccessException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Status codes and exception types, not response bodies or URLs, which may carry secrets. */
     private static String describe(Throwable failure) {
         if (failure == null) {
@@ -422,6 +478,11 @@ public class DeliveryQueue {
             return "HTTP " + http.getStatusCode() + " from the receiver";
         }
         String message = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        if (sqlFailure(failure)) {
+            // A database quotes the refused values (H2 on the first line, PostgreSQL's "Detail:" below it): keep the
+            // first line, without what it quotes, so no event content reaches the log or the delivery's record.
+            message = message.lines().findFirst().orElse("").replaceAll("'[^']*'", "'…'");
+        }
         return message.length() > 2000 ? message.substring(0, 2000) : message;
     }
 }
