@@ -366,8 +366,8 @@ class ConsoleBrowserTest {
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.NoSuchElementException.class)
-                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        // while the next page loads, an element may be gone or, as Chromium 156 answers, "not in the document"
+        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(org.openqa.selenium.WebDriverException.class)
                 .until(d -> condition.getAsBoolean());
     }
 

@@ -1,9 +1,6 @@
 package io.labhooks.fetch;
 
-import org.apache.camel.CamelContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.springframework.beans.factory.annotation.Autowired;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -12,21 +9,11 @@ import io.labhooks.support.TestPostgres;
 /** Fetch on notify on a real PostgreSQL ({@link TestPostgres}): never skipped, fails if it is unreachable. */
 class PostgresFetchOnNotifyTest extends FetchOnNotifyTest {
 
-    static final String SCHEMA = TestPostgres.newSchema();
-    static CamelContext camel;
+    @RegisterExtension
+    static final TestPostgres POSTGRES = new TestPostgres();
 
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
-        TestPostgres.use(registry, SCHEMA);
-    }
-
-    @BeforeEach
-    void rememberCamel(@Autowired CamelContext context) {
-        camel = context;
-    }
-
-    @AfterAll
-    static void dropSchema() throws Exception {
-        TestPostgres.stopAndDrop(camel, SCHEMA);
+        POSTGRES.use(registry);
     }
 }

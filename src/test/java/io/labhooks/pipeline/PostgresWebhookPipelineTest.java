@@ -1,10 +1,6 @@
 package io.labhooks.pipeline;
 
-
-import org.apache.camel.CamelContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.springframework.beans.factory.annotation.Autowired;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -13,23 +9,11 @@ import io.labhooks.support.TestPostgres;
 /** The pipeline on a real PostgreSQL ({@link TestPostgres}): never skipped, fails if it is unreachable. */
 class PostgresWebhookPipelineTest extends WebhookPipelineTest {
 
-    static final String SCHEMA = TestPostgres.newSchema();
+    @RegisterExtension
+    static final TestPostgres POSTGRES = new TestPostgres();
 
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
-        TestPostgres.use(registry, SCHEMA);
-    }
-
-    /** Captured so the pollers can be stopped before their tables go. */
-    static CamelContext camel;
-
-    @BeforeEach
-    void rememberCamel(@Autowired CamelContext context) {
-        camel = context;
-    }
-
-    @AfterAll
-    static void dropSchema() throws Exception {
-        TestPostgres.stopAndDrop(camel, SCHEMA);
+        POSTGRES.use(registry);
     }
 }

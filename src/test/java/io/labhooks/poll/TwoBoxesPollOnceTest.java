@@ -23,6 +23,7 @@ import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -52,11 +53,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 @DirtiesContext
 class TwoBoxesPollOnceTest {
 
-    static final String SCHEMA = TestPostgres.newSchema();
+    @RegisterExtension
+    static final TestPostgres POSTGRES = new TestPostgres();
     static final WireMockServer API = new WireMockServer(WireMockConfiguration.options().dynamicPort());
     static final Duration CADENCE = Duration.ofSeconds(1);
     static ConfigurableApplicationContext boxB;
-    static CamelContext camel;
 
     static {
         API.start();
@@ -64,7 +65,7 @@ class TwoBoxesPollOnceTest {
 
     @DynamicPropertySource
     static void box(DynamicPropertyRegistry registry) {
-        TestPostgres.use(registry, SCHEMA);
+        POSTGRES.use(registry);
         ProviderSigner.registerSecrets(registry);
         registry.add("LOLA_API_URL", () -> API.baseUrl() + "/lola/api/integration/v1");
         registry.add("LOLA_API_KEY", () -> "lola-key");
@@ -77,18 +78,16 @@ class TwoBoxesPollOnceTest {
     JdbcTemplate jdbc;
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() throws Exception { // box B; POSTGRES stops box A and drops the schema after this
         if (boxB != null) {
             boxB.getBean(CamelContext.class).stop();
             boxB.close();
         }
-        TestPostgres.stopAndDrop(camel, SCHEMA);
         API.stop();
     }
 
     @Test
-    void eachPollIsMadeByOneBox(@Autowired CamelContext context, @Autowired ConfigurableApplicationContext boxA) throws Exception {
-        camel = context;
+    void eachPollIsMadeByOneBox(@Autowired ConfigurableApplicationContext boxA) throws Exception {
         boxB = startBoxB();
         API.stubFor(get(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(404)));
         ProviderSigner signer = new ProviderSigner(URI.create("http://127.0.0.1:" + port));
@@ -140,9 +139,9 @@ class TwoBoxesPollOnceTest {
     private static ConfigurableApplicationContext startBoxB() {
         List<String> properties = new ArrayList<>(List.of(
                 "server.port=0", "LABHOOKS_INSTANCE_NAME=box-b", "labhooks.pipeline.poll-interval-ms=100",
-                "spring.datasource.url=" + TestPostgres.URL + "?currentSchema=" + SCHEMA,
+                "spring.datasource.url=" + POSTGRES.url(),
                 "spring.datasource.username=" + TestPostgres.USER, "spring.datasource.password=",
-                "spring.flyway.schemas=" + SCHEMA,
+                "spring.flyway.schemas=" + POSTGRES.schema(),
                 "LOLA_API_URL=" + API.baseUrl() + "/lola/api/integration/v1", "LOLA_API_KEY=lola-key",
                 "LABHOOKS_RECONCILE_INTERVAL=1s"));
         properties.addAll(List.of(ProviderSigner.secretProperties()));
