@@ -24,7 +24,7 @@ import com.dashjoin.jsonata.Jsonata.JFunctionCallable;
 import com.dashjoin.jsonata.Utils;
 
 /**
- * The jsonata-java 0.9.9 built-ins whose results follow the JVM's default locale or time zone, bound on a mapping's
+ * The jsonata-java (0.9.10) built-ins whose results follow the JVM's default locale or time zone, bound on a mapping's
  * frame in place of the originals so that a mapping gives the same result on every host. On a Turkish or Azeri host
  * {@code $uppercase("invoice")} is "İNVOİCE", and a date-time without offset read by {@code $toMillis} moved with
  * the host's zone.

@@ -84,8 +84,7 @@ public class MappingFiles {
     public String apply(Path file, byte[] input, String fetched, String polledResource, String polledId) throws IOException {
         Object data = json.readValue(input, Object.class);
         Object resources = fetched == null ? null : json.readValue(fetched, Object.class);
-        // Bound on every evaluation, null (undefined) included: jsonata-java 0.9.9 keeps a frame's bindings in the
-        // parsed expression, so an event without them would otherwise see the previous event's.
+        // Bound on every evaluation, null (undefined) included, so no event can see another's (MappingFilesTest).
         JsonataFrameBinding binding = frame -> {
             frameBinding.bindToFrame(frame);
             frame.bind("fetched", resources);

@@ -86,7 +86,7 @@ class MappingFilesTest {
         byte[] input = "{\"kind\":\"invoice\"}".getBytes(StandardCharsets.UTF_8);
         assertThat(mappings.apply(file, input, "{\"order\":{\"status\":\"shipped\"}}"))
                 .isEqualTo("{\"kind\":\"invoice\",\"status\":\"shipped\",\"seen\":true}");
-        // jsonata-java keeps bindings in the parsed expression: the next event must not see the previous one's
+        // one parsed expression serves every event: the next event must not see the previous one's
         assertThat(mappings.apply(file, input, null)).isEqualTo("{\"kind\":\"invoice\",\"seen\":false}");
         assertThat(mappings.apply(file, input)).isEqualTo("{\"kind\":\"invoice\",\"seen\":false}");
     }
