@@ -42,7 +42,7 @@ import io.labhooks.support.TestPostgres;
 class ClaimPlansTest {
 
     static final int BACKLOG = 3_000;
-    static final String SCHEMA = TestPostgres.newSchema();
+    static final TestPostgres POSTGRES = new TestPostgres();
     static JdbcTemplate h2;
     static JdbcTemplate postgres;
 
@@ -53,8 +53,8 @@ class ClaimPlansTest {
         h2 = backlog(memory, null);
         // one connection, so the planner settings below hold for every statement of the test
         SingleConnectionDataSource pg = new SingleConnectionDataSource(
-                TestPostgres.URL + "?currentSchema=" + SCHEMA, TestPostgres.USER, "", true);
-        postgres = backlog(pg, SCHEMA);
+                POSTGRES.url(), TestPostgres.USER, "", true);
+        postgres = backlog(pg, POSTGRES.schema());
         postgres.execute("ANALYZE");
         // the tables are small for PostgreSQL's cost model, which would read them whole: ask which index it would use
         postgres.execute("SET enable_seqscan = off");
@@ -63,7 +63,7 @@ class ClaimPlansTest {
 
     @AfterAll
     static void dropSchema() throws Exception {
-        TestPostgres.drop(SCHEMA);
+        POSTGRES.drop();
     }
 
     private static JdbcTemplate backlog(DataSource dataSource, String schema) {

@@ -34,11 +34,7 @@ public final class TestPostgres implements AfterAllCallback {
     public static final String URL = System.getenv().getOrDefault("LABHOOKS_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/test");
     public static final String USER = System.getenv().getOrDefault("LABHOOKS_TEST_POSTGRES_USER", "postgres");
 
-    private final String schema = newSchema();
-
-    public static String newSchema() {
-        return "labhooks_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    }
+    private final String schema = "labhooks_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 
     public String schema() {
         return schema;
@@ -58,13 +54,18 @@ public final class TestPostgres implements AfterAllCallback {
         registry.add("spring.flyway.create-schemas", () -> "true");
     }
 
+    /** Stops the box's Camel, then drops the schema; the schema goes even when the box could not be reached. */
     @Override
     public void afterAll(ExtensionContext context) throws SQLException {
-        SpringExtension.getApplicationContext(context).getBean(CamelContext.class).stop();
-        drop(schema);
+        try {
+            SpringExtension.getApplicationContext(context).getBean(CamelContext.class).stop();
+        } finally {
+            drop();
+        }
     }
 
-    public static void drop(String schema) throws SQLException {
+    /** Drops the schema (for a test that starts its boxes itself and does not register this extension). */
+    public void drop() throws SQLException {
         try (Connection connection = DriverManager.getConnection(URL, USER, "");
              Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
