@@ -34,7 +34,10 @@ import io.labhooks.bench.LoadGenerator.Traffic;
 public final class Bench {
 
     record Scenario(String name, String title, List<String> providers, double duplicates, boolean postgres,
-                    boolean burst) {
+                    boolean burst, boolean backlog) {
+        Scenario(String name, String title, List<String> providers, double duplicates, boolean postgres, boolean burst) {
+            this(name, title, providers, duplicates, postgres, burst, false);
+        }
     }
 
     static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
@@ -45,6 +48,9 @@ public final class Bench {
         add(new Scenario("burst", "all five, 10x burst (100/s -> 1000/s for 5 s)", Webhooks.PROVIDERS, 0, false, true));
         add(new Scenario("duplicates", "all five, 10% resent duplicates", Webhooks.PROVIDERS, 0.10, false, false));
         add(new Scenario("postgres", "all five mixed, PostgreSQL", Webhooks.PROVIDERS, 0, true, false));
+        // not in the default list: each queues and drains over 100,000 events (several minutes)
+        add(new Scenario("backlog", "a queued backlog released, H2", Webhooks.PROVIDERS, 0, false, false, true));
+        add(new Scenario("backlog-postgres", "a queued backlog released, PostgreSQL", Webhooks.PROVIDERS, 0, true, false, true));
     }
 
     private static void add(Scenario s) {
@@ -65,6 +71,9 @@ public final class Bench {
         double e2eHttp = Double.NaN;
         double drainSeconds = Double.NaN;
         double drainRate = Double.NaN;
+        /** backlog scenarios: the HTTP sink's rate over the first and the last window of the backlog. */
+        double drainHead = Double.NaN;
+        double drainTail = Double.NaN;
         long rssMb;
         double startupSeconds;
         /** CPU time per event from the closed loop's start until its events were delivered: the box, PostgreSQL. */
@@ -95,6 +104,8 @@ public final class Bench {
     private final String pgUser;
     private final Path jfrDir;
     private final Path workDir;
+    private final int backlog;
+    private final int backlogWarmup;
 
     Bench(Map<String, String> options) throws IOException {
         project = Path.of(options.getOrDefault("project", ".")).toAbsolutePath().normalize();
@@ -108,6 +119,8 @@ public final class Bench {
         pgUser = options.getOrDefault("pg-user", "postgres");
         jfrDir = options.containsKey("jfr") ? Path.of(options.get("jfr")).toAbsolutePath() : null;
         workDir = project.resolve("bench/target/work");
+        backlog = Integer.parseInt(options.getOrDefault("backlog", "100000"));
+        backlogWarmup = Integer.parseInt(options.getOrDefault("backlog-warmup", "10000"));
         Files.createDirectories(workDir);
     }
 
@@ -115,8 +128,9 @@ public final class Bench {
         Map<String, String> options = new HashMap<>();
         for (String arg : args) {
             if (!arg.startsWith("--") || !arg.contains("=")) {
-                System.err.println("usage: Bench [--scenarios=baseline,single,mixed,burst,duplicates,postgres] [--seconds=20]"
-                        + " [--warmup=10] [--connections=32] [--rate=500] [--jvm='<flags>'] [--jfr=dir] [--project=.]");
+                System.err.println("usage: Bench [--scenarios=single,mixed,burst,duplicates,postgres,backlog,backlog-postgres]"
+                        + " [--seconds=20] [--warmup=10] [--connections=32] [--rate=500] [--backlog=100000]"
+                        + " [--backlog-warmup=10000] [--jvm='<flags>'] [--jfr=dir] [--project=.]");
                 System.exit(2);
             }
             options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
@@ -137,7 +151,7 @@ public final class Bench {
             if (scenario.postgres()) {
                 rows.add(bench.pgbench(baseline));
             }
-            Row row = bench.run(scenario);
+            Row row = scenario.backlog() ? bench.backlog(scenario) : bench.run(scenario);
             row.ratio = row.ackPerSecond / baseline.ackPerSecond;
             if (scenario.postgres() && !Double.isNaN(bench.pgbenchTps)) {
                 row.notes = (row.notes.isEmpty() ? "" : row.notes + "; ")
@@ -214,28 +228,12 @@ public final class Bench {
         Row row = new Row();
         row.scenario = scenario.name();
         row.title = scenario.title();
-        Map<String, String> env = new HashMap<>();
-        String dbUrl;
-        String dbUser;
-        String schema = null;
-        List<String> args = new ArrayList<>();
-        if (scenario.postgres()) {
-            schema = "labhooks_bench_" + run;
-            dbUrl = pgUrl + (pgUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-            dbUser = pgUser;
-            args.add("--spring.flyway.schemas=" + schema);
-            args.add("--spring.flyway.create-schemas=true");
-            env.put("LABHOOKS_DB_USERNAME", pgUser);
-        } else {
-            Path dir = Files.createTempDirectory(workDir, "h2-" + run + "-");
-            dbUrl = "jdbc:h2:file:" + dir.resolve("labhooks") + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE";
-            dbUser = "sa";
-        }
-        env.put("LABHOOKS_DB_URL", dbUrl);
+        Database db = database(scenario, run);
+        Map<String, String> env = new HashMap<>(db.env());
         try (SinkReceiver receiver = new SinkReceiver(webhooks)) {
             env.put("LABHOOKS_HTTP_SINK_URL", receiver.url());
-            try (Box box = Box.start(this, scenario.name(), env, traffic, args.toArray(String[]::new));
-                 Feed feed = new Feed(dbUrl, dbUser, webhooks)) {
+            try (Box box = Box.start(this, scenario.name(), env, traffic, db.args().toArray(String[]::new));
+                 Feed feed = new Feed(db.url(), db.user(), webhooks)) {
                 row.startupSeconds = box.startupSeconds;
                 LoadGenerator load = new LoadGenerator("127.0.0.1", box.port);
                 System.out.println("  " + load.closedLoop("warm-up", traffic, connections, warmupSeconds, Long.MAX_VALUE));
@@ -283,35 +281,148 @@ public final class Bench {
                 }
                 drain(traffic, feed, receiver, 300);
 
-                // nothing lost: every acknowledged token is in lab_event_feed and reached the HTTP sink
-                BitSet acked = traffic.acknowledged();
-                BitSet inFeed = feed.tokens();
-                BitSet inHttp = receiver.tokens();
-                row.acked = acked.cardinality();
-                row.lostJdbc = missing(acked, inFeed);
-                row.lostHttp = missing(acked, inHttp);
-                row.resends = traffic.resends();
-                row.httpPosts = receiver.posts();
-                row.badSignatures = receiver.badSignatures();
-                long feedRows = feed.count();
-                System.out.printf("  verified: %d events acknowledged (%d resends among the requests), %d rows in"
-                                + " lab_event_feed, %d distinct on the HTTP sink (%d posts, %d bad signatures); lost: %d"
-                                + " JDBC, %d HTTP%n", row.acked, row.resends, feedRows, receiver.distinctEvents(),
-                        row.httpPosts, row.badSignatures, row.lostJdbc, row.lostHttp);
-                if (feedRows != row.acked) {
-                    row.notes = feedRows + " feed rows for " + row.acked + " events";
-                }
+                verify(row, traffic, feed, receiver);
                 row.rssMb = box.peakRssMb();
             }
         } finally {
+            db.drop();
+        }
+        return row;
+    }
+
+    /** A scenario's fresh database: the box's environment and arguments for it, and how to read it afterwards. */
+    record Database(String url, String user, String schema, Map<String, String> env, List<String> args, Bench bench) {
+        void drop() throws Exception {
             if (schema != null) {
-                try (Connection c = DriverManager.getConnection(pgUrl, pgUser, "");
+                try (Connection c = DriverManager.getConnection(bench.pgUrl, bench.pgUser, "");
                      Statement s = c.createStatement()) {
                     s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
                 }
             }
         }
+    }
+
+    private Database database(Scenario scenario, String run) throws IOException {
+        if (scenario.postgres()) {
+            String schema = "labhooks_bench_" + run;
+            String url = pgUrl + (pgUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+            return new Database(url, pgUser, schema, Map.of("LABHOOKS_DB_URL", url, "LABHOOKS_DB_USERNAME", pgUser),
+                    List.of("--spring.flyway.schemas=" + schema, "--spring.flyway.create-schemas=true"), this);
+        }
+        Path dir = Files.createTempDirectory(workDir, "h2-" + run + "-");
+        String url = "jdbc:h2:file:" + dir.resolve("labhooks") + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE";
+        return new Database(url, "sa", null, Map.of("LABHOOKS_DB_URL", url), List.of(), this);
+    }
+
+    /**
+     * A backlog released: a box whose pipeline is held (its pollers run once at start, then not for a day) acknowledges
+     * {@code backlogWarmup + backlog} webhooks and stops; the box as configured then starts on that database and
+     * drains it. The warm-up events are the oldest, so they are drained first, and the backlog's own events are timed
+     * on a warmed-up JVM: its first 1,000 with about {@code backlog} still waiting behind them, its last but one
+     * 1,000 with 2,000 to 1,000 waiting, at the HTTP sink (each arrival is timed) and in lab_event_feed.
+     */
+    Row backlog(Scenario scenario) throws Exception {
+        System.out.println("\n== " + scenario.name() + ": " + scenario.title() + ", " + backlog + " events after "
+                + backlogWarmup + " to warm up");
+        String run = runId();
+        Webhooks webhooks = new Webhooks(project.resolve("mappings"), run);
+        Traffic traffic = new Traffic(webhooks, scenario.providers(), scenario.duplicates());
+        Row row = new Row();
+        row.scenario = scenario.name();
+        row.title = scenario.title();
+        Database db = database(scenario, run);
+        Map<String, String> env = new HashMap<>(db.env());
+        try (SinkReceiver receiver = new SinkReceiver(webhooks)) {
+            env.put("LABHOOKS_HTTP_SINK_URL", receiver.url());
+            List<String> held = new ArrayList<>(db.args());
+            held.add("--labhooks.pipeline.poll-interval-ms=86400000");
+            try (Box box = Box.start(this, scenario.name() + "-held", env, traffic, held.toArray(String[]::new))) {
+                Result queued = new LoadGenerator("127.0.0.1", box.port).closedLoop("queued, pipeline held", traffic,
+                        connections, 3600, backlogWarmup + backlog);
+                System.out.println("  " + queued);
+                row.ackPerSecond = queued.perSecond();
+                row.errors += queued.errors();
+            }
+            int warmed = backlogWarmup + 1; // the held box's start-up probe is the very first event
+            try (Box box = Box.start(this, scenario.name(), env, traffic, db.args().toArray(String[]::new));
+                 Feed feed = new Feed(db.url(), db.user(), webhooks)) {
+                row.startupSeconds = box.startupSeconds;
+                int expected = traffic.acknowledged().cardinality();
+                int end = expected - 1; // the released box's own start-up probe is the last
+                // CPU is sampled as the HTTP sink's count passes the backlog's first and last event
+                double boxCpuAtStart = Double.NaN, dbCpuAtStart = Double.NaN;
+                int countAtStart = 0;
+                long deadline = System.nanoTime() + 1_800_000_000_000L;
+                long feedDoneAt = 0;
+                while (System.nanoTime() < deadline) {
+                    int delivered = receiver.distinctEvents();
+                    if (Double.isNaN(boxCpuAtStart) && delivered >= warmed) {
+                        boxCpuAtStart = box.cpuSeconds();
+                        dbCpuAtStart = scenario.postgres() ? postgresCpuSeconds() : Double.NaN;
+                        countAtStart = delivered;
+                    }
+                    if (feedDoneAt == 0 && feed.count() >= expected) {
+                        feedDoneAt = System.nanoTime();
+                    }
+                    if (feedDoneAt != 0 && delivered >= expected) {
+                        int events = delivered - countAtStart;
+                        row.boxCpuMs = (box.cpuSeconds() - boxCpuAtStart) * 1000 / events;
+                        row.dbCpuMs = scenario.postgres() ? (postgresCpuSeconds() - dbCpuAtStart) * 1000 / events : Double.NaN;
+                        break;
+                    }
+                    Thread.sleep(250);
+                }
+                row.drainRate = rate(receiver, warmed, end);
+                row.drainHead = rate(receiver, warmed, warmed + 1000);
+                row.drainTail = rate(receiver, end - 2000, end - 1000);
+                row.e2eHttp = rate(receiver, 1, expected);
+                long feedNanos = feedDoneAt - receiver.arrivalNanos(1);
+                row.e2eJdbc = feedDoneAt == 0 ? Double.NaN : (expected - 1) * 1e9 / feedNanos;
+                row.drainSeconds = (receiver.lastArrivalNanos() - receiver.arrivalNanos(1)) / 1e9;
+                System.out.printf(Locale.ROOT, "  drained %d events in %.1f s (HTTP sink, from the first arrival): the backlog's"
+                                + " %d at %.0f/s; its first 1,000 at %.0f/s, its last but one 1,000 at %.0f/s (first/last %.2f);"
+                                + " everything at %.0f/s to the HTTP sink, %.0f/s to lab_event_feed%n", expected,
+                        row.drainSeconds, end - warmed, row.drainRate, row.drainHead, row.drainTail,
+                        row.drainHead / row.drainTail, row.e2eHttp, row.e2eJdbc);
+                System.out.printf(Locale.ROOT, "  CPU per event while the backlog drained: box %.2f ms%s%n", row.boxCpuMs,
+                        scenario.postgres() ? String.format(Locale.ROOT, ", PostgreSQL %.2f ms", row.dbCpuMs) : "");
+                row.notes = String.format(Locale.ROOT, "backlog drain %.0f/s, first 1,000 %.0f/s, last 1,000 %.0f/s",
+                        row.drainRate, row.drainHead, row.drainTail);
+                verify(row, traffic, feed, receiver);
+                row.rssMb = box.peakRssMb();
+            }
+        } finally {
+            db.drop();
+        }
         return row;
+    }
+
+    /** Distinct events per second at the HTTP sink between the {@code from}th and the {@code to}th arrival. */
+    private static double rate(SinkReceiver receiver, int from, int to) {
+        long a = receiver.arrivalNanos(from);
+        long b = receiver.arrivalNanos(to);
+        return a == 0 || b == 0 || to <= from ? Double.NaN : (to - from) * 1e9 / (b - a);
+    }
+
+    /** Nothing lost: every acknowledged token is in lab_event_feed and reached the HTTP sink, once in the feed. */
+    private static void verify(Row row, Traffic traffic, Feed feed, SinkReceiver receiver) throws Exception {
+        BitSet acked = traffic.acknowledged();
+        BitSet inFeed = feed.tokens();
+        BitSet inHttp = receiver.tokens();
+        row.acked = acked.cardinality();
+        row.lostJdbc = missing(acked, inFeed);
+        row.lostHttp = missing(acked, inHttp);
+        row.resends = traffic.resends();
+        row.httpPosts = receiver.posts();
+        row.badSignatures = receiver.badSignatures();
+        long feedRows = feed.count();
+        System.out.printf("  verified: %d events acknowledged (%d resends among the requests), %d rows in"
+                        + " lab_event_feed, %d distinct on the HTTP sink (%d posts, %d bad signatures); lost: %d"
+                        + " JDBC, %d HTTP%n", row.acked, row.resends, feedRows, receiver.distinctEvents(),
+                row.httpPosts, row.badSignatures, row.lostJdbc, row.lostHttp);
+        if (feedRows != row.acked) {
+            row.notes = (row.notes.isEmpty() ? "" : row.notes + "; ") + feedRows + " feed rows for " + row.acked + " events";
+        }
     }
 
     private static void latency(Row row, Result r, double at) {

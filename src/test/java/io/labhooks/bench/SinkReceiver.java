@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.Set;
@@ -27,6 +28,9 @@ public final class SinkReceiver implements AutoCloseable {
     private long posts;
     private long badSignatures;
     private long lastArrivalNanos;
+    /** When each distinct event arrived, in order of arrival: the backlog scenario's drain curve. */
+    private long[] arrivals = new long[1024];
+    private int arrived;
 
     public SinkReceiver(Webhooks webhooks) throws IOException {
         this.webhooks = webhooks;
@@ -52,7 +56,12 @@ public final class SinkReceiver implements AutoCloseable {
         synchronized (this) {
             posts++;
             if (valid) {
-                webhookIds.add(id);
+                if (webhookIds.add(id)) {
+                    if (arrived == arrivals.length) {
+                        arrivals = Arrays.copyOf(arrivals, arrived * 2);
+                    }
+                    arrivals[arrived++] = System.nanoTime();
+                }
                 webhooks.tokensIn(new String(body, StandardCharsets.UTF_8), token -> tokens.set((int) token));
                 lastArrivalNanos = System.nanoTime();
             } else {
@@ -69,6 +78,11 @@ public final class SinkReceiver implements AutoCloseable {
 
     public synchronized int distinctEvents() {
         return webhookIds.size();
+    }
+
+    /** The nanoTime the {@code n}th distinct event arrived (from 1), or 0 if fewer have. */
+    public synchronized long arrivalNanos(int n) {
+        return n >= 1 && n <= arrived ? arrivals[n - 1] : 0;
     }
 
     public synchronized long posts() {
