@@ -5,6 +5,7 @@ import java.time.Clock;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
@@ -36,7 +37,8 @@ public class HttpSinkSigner {
         message.setHeader("webhook-signature",
                 StandardWebhooksSignature.sign(StandardWebhooksSignature.key(settings.secret()), id, timestamp, body));
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        // the enum itself: given the String "POST", camel-http looks up a type converter for every request it sends
+        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         message.setBody(body);
     }
 }

@@ -106,6 +106,8 @@ public final class Bench {
     private final Path workDir;
     private final int backlog;
     private final int backlogWarmup;
+    /** Arguments given to every box but the baseline, to try a setting: --box='--labhooks.pipeline.batch-size=500'. */
+    private final List<String> boxArgs;
 
     Bench(Map<String, String> options) throws IOException {
         project = Path.of(options.getOrDefault("project", ".")).toAbsolutePath().normalize();
@@ -121,6 +123,8 @@ public final class Bench {
         workDir = project.resolve("bench/target/work");
         backlog = Integer.parseInt(options.getOrDefault("backlog", "100000"));
         backlogWarmup = Integer.parseInt(options.getOrDefault("backlog-warmup", "10000"));
+        String box = options.getOrDefault("box", "").trim();
+        boxArgs = box.isEmpty() ? List.of() : List.of(box.split("\\s+"));
         Files.createDirectories(workDir);
     }
 
@@ -130,7 +134,7 @@ public final class Bench {
             if (!arg.startsWith("--") || !arg.contains("=")) {
                 System.err.println("usage: Bench [--scenarios=single,mixed,burst,duplicates,postgres,backlog,backlog-postgres]"
                         + " [--seconds=20] [--warmup=10] [--connections=32] [--rate=500] [--backlog=100000]"
-                        + " [--backlog-warmup=10000] [--jvm='<flags>'] [--jfr=dir] [--project=.]");
+                        + " [--backlog-warmup=10000] [--jvm='<flags>'] [--box='<box arguments>'] [--jfr=dir] [--project=.]");
                 System.exit(2);
             }
             options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
@@ -549,6 +553,9 @@ public final class Bench {
             command.add(bench.jar.toString());
             command.add("--server.port=" + port);
             command.addAll(List.of(args));
+            if (!name.equals("baseline")) {
+                command.addAll(bench.boxArgs);
+            }
             ProcessBuilder builder = new ProcessBuilder(command).directory(bench.project.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(bench.workDir.resolve(name + ".log").toFile());
