@@ -295,7 +295,22 @@ public final class Bench {
     }
 
     /** A scenario's fresh database: the box's environment and arguments for it, and how to read it afterwards. */
-    record Database(String url, String user, String schema, Map<String, String> env, List<String> args, Bench bench) {
+    record Database(String url, String user, String schema, Path h2File, Map<String, String> env, List<String> args,
+                    Bench bench) {
+        /** What the database takes on disk now: the H2 file, or the schema's tables and indexes. */
+        long megabytes() throws Exception {
+            if (h2File != null) {
+                return Files.size(h2File) / (1024 * 1024);
+            }
+            try (Connection c = DriverManager.getConnection(bench.pgUrl, bench.pgUser, "");
+                 Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                         + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '" + schema + "' AND c.relkind = 'r'")) {
+                rs.next();
+                return rs.getLong(1) / (1024 * 1024);
+            }
+        }
+
         void drop() throws Exception {
             if (schema != null) {
                 try (Connection c = DriverManager.getConnection(bench.pgUrl, bench.pgUser, "");
@@ -306,16 +321,17 @@ public final class Bench {
         }
     }
 
-    private Database database(Scenario scenario, String run) throws IOException {
+    private Database database(Scenario scenario, String run) throws Exception {
         if (scenario.postgres()) {
+            warnWithoutAutovacuum();
             String schema = "labhooks_bench_" + run;
             String url = pgUrl + (pgUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-            return new Database(url, pgUser, schema, Map.of("LABHOOKS_DB_URL", url, "LABHOOKS_DB_USERNAME", pgUser),
+            return new Database(url, pgUser, schema, null, Map.of("LABHOOKS_DB_URL", url, "LABHOOKS_DB_USERNAME", pgUser),
                     List.of("--spring.flyway.schemas=" + schema, "--spring.flyway.create-schemas=true"), this);
         }
         Path dir = Files.createTempDirectory(workDir, "h2-" + run + "-");
         String url = "jdbc:h2:file:" + dir.resolve("labhooks") + ";LOCK_TIMEOUT=10000;AUTO_SERVER=TRUE";
-        return new Database(url, "sa", null, Map.of("LABHOOKS_DB_URL", url), List.of(), this);
+        return new Database(url, "sa", null, dir.resolve("labhooks.mv.db"), Map.of("LABHOOKS_DB_URL", url), List.of(), this);
     }
 
     /**
@@ -388,17 +404,42 @@ public final class Bench {
                                 + " everything at %.0f/s to the HTTP sink, %.0f/s to lab_event_feed%n", expected,
                         row.drainSeconds, end - warmed, row.drainRate, row.drainHead, row.drainTail,
                         row.drainHead / row.drainTail, row.e2eHttp, row.e2eJdbc);
+                StringBuilder curve = new StringBuilder();
+                for (int tenth = 0; tenth < 10; tenth++) {
+                    int from = warmed + (end - warmed) * tenth / 10;
+                    int to = warmed + (end - warmed) * (tenth + 1) / 10;
+                    curve.append(String.format(Locale.ROOT, " %.0f", rate(receiver, from, to)));
+                }
+                System.out.println("  the backlog's tenths, first to last, events/s at the HTTP sink:" + curve);
                 System.out.printf(Locale.ROOT, "  CPU per event while the backlog drained: box %.2f ms%s%n", row.boxCpuMs,
                         scenario.postgres() ? String.format(Locale.ROOT, ", PostgreSQL %.2f ms", row.dbCpuMs) : "");
                 row.notes = String.format(Locale.ROOT, "backlog drain %.0f/s, first 1,000 %.0f/s, last 1,000 %.0f/s",
                         row.drainRate, row.drainHead, row.drainTail);
                 verify(row, traffic, feed, receiver);
                 row.rssMb = box.peakRssMb();
+                long megabytes = db.megabytes();
+                System.out.printf("  the database takes %d MB after the drain%n", megabytes);
+                row.notes += String.format(Locale.ROOT, "; database %d MB after", megabytes);
             }
         } finally {
             db.drop();
         }
         return row;
+    }
+
+    /**
+     * The queues are tables whose rows are updated several times each; without autovacuum (PostgreSQL's default is
+     * on, this project's CI server has it off) their dead rows pile up and a long run slows for that reason alone.
+     */
+    private void warnWithoutAutovacuum() throws Exception {
+        try (Connection c = DriverManager.getConnection(pgUrl, pgUser, ""); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SHOW autovacuum")) {
+            rs.next();
+            if (!"on".equals(rs.getString(1))) {
+                System.out.println("  note: this PostgreSQL runs with autovacuum " + rs.getString(1) + "; a production server"
+                        + " has it on (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf(); to measure that)");
+            }
+        }
     }
 
     /** Distinct events per second at the HTTP sink between the {@code from}th and the {@code to}th arrival. */
