@@ -59,8 +59,8 @@ public final class Bench {
 
     /** One row of the table. */
     static final class Row {
-        String scenario;
-        String title;
+        final String scenario;
+        final String title;
         double ackPerSecond;
         double ratio = Double.NaN;
         double p50 = Double.NaN;
@@ -87,6 +87,11 @@ public final class Bench {
         long httpPosts;
         long badSignatures;
         String notes = "";
+
+        Row(String scenario, String title) {
+            this.scenario = scenario;
+            this.title = title;
+        }
     }
 
     /** The JVM settings of every box, baseline included; with MALLOC_ARENA_MAX=2 in its environment. */
@@ -183,9 +188,7 @@ public final class Bench {
         System.out.println("\n== baseline: bare platform-http route answering 202");
         Webhooks webhooks = new Webhooks(project.resolve("mappings"), runId());
         Traffic traffic = new Traffic(webhooks, List.of("lola"), 0);
-        Row row = new Row();
-        row.scenario = "baseline";
-        row.title = "bare platform-http route, 202, nothing done";
+        Row row = new Row("baseline", "bare platform-http route, 202, nothing done");
         Map<String, String> env = new HashMap<>();
         env.put("LABHOOKS_ROUTES_DIR", "bench/baseline-routes");
         env.put("LABHOOKS_DB_URL", "jdbc:h2:mem:baseline");
@@ -211,9 +214,7 @@ public final class Bench {
     /** PostgreSQL alone running the acknowledgement's transaction (see {@link PgBench}), once per run. */
     Row pgbench(Row baseline) throws Exception {
         System.out.println("\n== pgbench: the acknowledgement's two inserts and commit, PostgreSQL alone");
-        Row row = new Row();
-        row.scenario = "pgbench";
-        row.title = "PostgreSQL alone: the ack's two inserts, one commit";
+        Row row = new Row("pgbench", "PostgreSQL alone: the ack's two inserts, one commit");
         if (Double.isNaN(pgbenchTps)) {
             pgbenchTps = PgBench.run(pgUrl, pgUser, connections, seconds, workDir, runId());
         }
@@ -229,9 +230,7 @@ public final class Bench {
         String run = runId();
         Webhooks webhooks = new Webhooks(project.resolve("mappings"), run);
         Traffic traffic = new Traffic(webhooks, scenario.providers(), scenario.duplicates());
-        Row row = new Row();
-        row.scenario = scenario.name();
-        row.title = scenario.title();
+        Row row = new Row(scenario.name(), scenario.title());
         Database db = database(scenario, run);
         Map<String, String> env = new HashMap<>(db.env());
         try (SinkReceiver receiver = new SinkReceiver(webhooks)) {
@@ -347,9 +346,7 @@ public final class Bench {
         String run = runId();
         Webhooks webhooks = new Webhooks(project.resolve("mappings"), run);
         Traffic traffic = new Traffic(webhooks, scenario.providers(), scenario.duplicates());
-        Row row = new Row();
-        row.scenario = scenario.name();
-        row.title = scenario.title();
+        Row row = new Row(scenario.name(), scenario.title());
         Database db = database(scenario, run);
         Map<String, String> env = new HashMap<>(db.env());
         try (SinkReceiver receiver = new SinkReceiver(webhooks)) {
