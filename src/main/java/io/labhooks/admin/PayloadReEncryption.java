@@ -15,6 +15,7 @@ import io.labhooks.payload.PayloadCipher;
 import io.labhooks.payload.PayloadEncryptionStatus;
 import io.labhooks.payload.PayloadKeys;
 import io.labhooks.payload.PayloadUnreadableException;
+import io.labhooks.store.InboundEventStore;
 
 /**
  * Re-encrypts every stored raw payload that is not under the newest key (plain JSON or an older key) under the
@@ -31,15 +32,17 @@ public class PayloadReEncryption {
     private static final Logger LOG = LoggerFactory.getLogger(PayloadReEncryption.class);
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final InboundEventStore store;
     private final TransactionTemplate transaction;
     private final PayloadKeys keys;
     private final PayloadCipher cipher;
     private final PayloadEncryptionStatus status;
     private final AuditLog audit;
 
-    public PayloadReEncryption(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, PayloadKeys keys,
+    public PayloadReEncryption(NamedParameterJdbcTemplate jdbc, InboundEventStore store, TransactionTemplate transaction, PayloadKeys keys,
                                PayloadCipher cipher, PayloadEncryptionStatus status, AuditLog audit) {
         this.jdbc = jdbc;
+        this.store = store;
         this.transaction = transaction;
         this.keys = keys;
         this.cipher = cipher;
@@ -102,8 +105,7 @@ public class PayloadReEncryption {
         if (fetched != null && !newest.equals(row.get("fetched_key_id"))) {
             String binding = PayloadCipher.fetchedBinding(dedupeKey);
             PayloadCipher.Stored resealed = cipher.seal(cipher.open(fetched, binding), binding);
-            jdbc.update("UPDATE inbound_event SET fetched = :fetched, fetched_key_id = :newest WHERE id = :id",
-                    Map.of("fetched", resealed.body(), "newest", resealed.keyId(), "id", id));
+            store.resealFetched(id, resealed);
             if (newest.equals(oldKey)) {
                 return 1;
             }
@@ -112,13 +114,6 @@ public class PayloadReEncryption {
             return 0;
         }
         PayloadCipher.Stored stored = cipher.seal(cipher.open((byte[]) row.get("body"), dedupeKey), dedupeKey);
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("id", id);
-        parameters.put("body", stored.body());
-        parameters.put("newest", stored.keyId());
-        parameters.put("old", oldKey);
-        return jdbc.update("UPDATE inbound_event SET body = :body, payload_key_id = :newest"
-                + " WHERE id = :id AND body_purged_at IS NULL AND "
-                + (oldKey == null ? "payload_key_id IS NULL" : "payload_key_id = :old"), parameters);
+        return store.resealBody(id, stored, oldKey);
     }
 }

@@ -14,6 +14,7 @@ import io.labhooks.delivery.DeliveryQueue;
 import io.labhooks.delivery.Sink;
 import io.labhooks.delivery.SinkCatalog;
 import io.labhooks.normalise.MappingFiles;
+import io.labhooks.store.InboundEventStore;
 
 /**
  * Puts work back in the queues, never performs it itself: the pipeline's own pollers then deliver or map it as
@@ -24,6 +25,7 @@ import io.labhooks.normalise.MappingFiles;
 public class Replays {
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final InboundEventStore store;
     private final TransactionTemplate transaction;
     private final AuditLog audit;
     private final SinkCatalog sinks;
@@ -31,9 +33,10 @@ public class Replays {
     private final MappingFiles mappings;
     private final Clock clock;
 
-    public Replays(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, AuditLog audit, SinkCatalog sinks,
+    public Replays(NamedParameterJdbcTemplate jdbc, InboundEventStore store, TransactionTemplate transaction, AuditLog audit, SinkCatalog sinks,
                    DeliveryQueue deliveries, MappingFiles mappings, Clock clock) {
         this.jdbc = jdbc;
+        this.store = store;
         this.transaction = transaction;
         this.audit = audit;
         this.sinks = sinks;
@@ -141,17 +144,7 @@ public class Replays {
             if (dryRun || remappable.isEmpty()) {
                 return counts;
             }
-            int remapped = 0;
-            for (int from = 0; from < remappable.size(); from += 1000) { // databases bound the parameters per statement
-                // Checked again here: a poller or the retention purge may have got to a row since it was read.
-                remapped += jdbc.update("""
-                        UPDATE inbound_event SET revision = CASE WHEN status = 'NORMALISED' THEN revision + 1 ELSE revision END,
-                               status = 'RECEIVED', attempts = 0, next_attempt_at = NULL, last_error = NULL,
-                               claimed_until = NULL, claimed_by = NULL
-                        WHERE id IN (:ids) AND status IN ('NORMALISED', 'FAILED') AND body_purged_at IS NULL
-                        AND (claimed_until IS NULL OR claimed_until < :now)""",
-                        Map.of("ids", remappable.subList(from, Math.min(from + 1000, remappable.size())), "now", now));
-            }
+            int remapped = store.remap(remappable, now);
             counts.put("matched", remapped);
             audit.record(actor, "replay-remap", "inbound events", filter.describe() + "; " + remapped + " event(s)");
             return counts;

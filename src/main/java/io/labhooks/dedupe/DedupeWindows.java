@@ -22,7 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.StartupRefusal;
 import io.labhooks.event.EventExchange;
-import io.labhooks.ingest.WebhookExchange;
+import io.labhooks.store.InboundEventStore;
 
 /**
  * How long a provider's dedupe key keeps a re-sent webhook a duplicate: its {@code dedupeWindow}, set in the
@@ -38,12 +38,14 @@ public class DedupeWindows {
     private static final int BATCH = 500;
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final InboundEventStore store;
     private final TransactionTemplate transaction;
     private final Clock clock;
     private final CamelContext camel;
 
-    public DedupeWindows(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock, CamelContext camel) {
+    public DedupeWindows(NamedParameterJdbcTemplate jdbc, InboundEventStore store, TransactionTemplate transaction, Clock clock, CamelContext camel) {
         this.jdbc = jdbc;
+        this.store = store;
         this.transaction = transaction;
         this.clock = clock;
         this.camel = camel;
@@ -66,7 +68,7 @@ public class DedupeWindows {
     /** When this webhook's dedupe key is released: its receipt plus the provider's window ({@code 10d}, {@code PT36H}). */
     public void expiry(Exchange exchange, String window) {
         OffsetDateTime receivedAt = exchange.getProperty(EventExchange.RECEIVED_AT, OffsetDateTime.class);
-        exchange.setProperty(WebhookExchange.DEDUPE_EXPIRES_AT, receivedAt.plus(parse(window,
+        exchange.setProperty(EventExchange.DEDUPE_EXPIRES_AT, receivedAt.plus(parse(window,
                 exchange.getProperty(EventExchange.PROVIDER, String.class))));
     }
 
@@ -90,18 +92,14 @@ public class DedupeWindows {
         int batch;
         do {
             batch = transaction.execute(tx -> {
-                List<Map<String, Object>> expired = jdbc.queryForList("""
-                        SELECT id, dedupe_key FROM inbound_event WHERE dedupe_expires_at <= :now
-                        ORDER BY dedupe_expires_at FETCH FIRST :batch ROWS ONLY FOR UPDATE SKIP LOCKED""",
-                        Map.of("now", OffsetDateTime.now(clock), "batch", BATCH));
+                List<InboundEventStore.DedupeHold> expired = store.dedupeWindowsPassed(OffsetDateTime.now(clock), BATCH);
                 if (expired.isEmpty()) {
                     return 0;
                 }
-                List<Object> keys = expired.stream().map(row -> row.get("dedupe_key")).toList();
-                List<Object> ids = expired.stream().map(row -> row.get("id")).toList();
                 jdbc.update("DELETE FROM camel_messageprocessed WHERE processor_name = :processor AND message_id IN (:keys)",
-                        Map.of("processor", DedupeRepositoryConfiguration.PROCESSOR, "keys", keys));
-                jdbc.update("UPDATE inbound_event SET dedupe_expires_at = NULL WHERE id IN (:ids)", Map.of("ids", ids));
+                        Map.of("processor", DedupeRepositoryConfiguration.PROCESSOR,
+                                "keys", expired.stream().map(InboundEventStore.DedupeHold::dedupeKey).toList()));
+                store.dedupeReleased(expired.stream().map(InboundEventStore.DedupeHold::id).toList());
                 return expired.size();
             });
             released += batch;

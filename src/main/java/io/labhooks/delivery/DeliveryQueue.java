@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -402,15 +403,43 @@ public class DeliveryQueue {
      * order's lock; the orders of other lines touched (revisions mapped to another order) get their heads again.
      * The number of deliveries deleted.
      */
-    public int forget(String eventsSql, Object... parameters) {
-        List<Line> lines = lines("SELECT DISTINCT sink, order_key FROM delivery WHERE canonical_event_seq IN (" + eventsSql + ")",
-                parameters);
+    public int forget(Collection<Long> eventSeqs) {
+        if (eventSeqs.isEmpty()) {
+            return 0;
+        }
+        Map<String, Object> seqs = Map.of("seqs", eventSeqs);
+        List<Line> lines = named.query("SELECT DISTINCT sink, order_key FROM delivery WHERE canonical_event_seq IN (:seqs)",
+                        seqs, (rs, row) -> new Line(rs.getString("sink"), rs.getString("order_key")))
+                .stream().filter(line -> line.orderKey() != null).distinct().toList();
         lockOrders(lines);
-        jdbc.update("DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE canonical_event_seq IN ("
-                + eventsSql + "))", parameters);
-        int deleted = jdbc.update("DELETE FROM delivery WHERE canonical_event_seq IN (" + eventsSql + ")", parameters);
+        named.update("DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE canonical_event_seq IN (:seqs))",
+                seqs);
+        int deleted = named.update("DELETE FROM delivery WHERE canonical_event_seq IN (:seqs)", seqs);
         refreshHeads(lines);
         return deleted;
+    }
+
+    /** What an erasure finds of the given canonical events' deliveries, which it has locked. */
+    public record Held(int deliveries, int inFlight, int attempts) {
+    }
+
+    /**
+     * Locks the deliveries of the given canonical events (an erasure's, under the order's lock), so that no attempt
+     * starts on rows about to go, and counts them, those being attempted right now, and their attempts.
+     */
+    public Held hold(Collection<Long> eventSeqs, OffsetDateTime now) {
+        if (eventSeqs.isEmpty()) {
+            return new Held(0, 0, 0);
+        }
+        Map<String, Object> seqs = Map.of("seqs", eventSeqs, "now", now);
+        List<Map<String, Object>> held = named.queryForList(
+                "SELECT id, claimed_until FROM delivery WHERE canonical_event_seq IN (:seqs) FOR UPDATE", seqs);
+        Integer inFlight = named.queryForObject(
+                "SELECT COUNT(*) FROM delivery WHERE claimed_until > :now AND canonical_event_seq IN (:seqs)", seqs, Integer.class);
+        Integer attempts = named.queryForObject("""
+                SELECT COUNT(*) FROM delivery_attempt WHERE delivery_id IN
+                    (SELECT id FROM delivery WHERE canonical_event_seq IN (:seqs))""", seqs, Integer.class);
+        return new Held(held.size(), inFlight == null ? 0 : inFlight, attempts == null ? 0 : attempts);
     }
 
     private List<Line> lines(String sql, Object... parameters) {

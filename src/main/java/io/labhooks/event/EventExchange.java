@@ -14,6 +14,10 @@ public final class EventExchange {
     public static final String PROVIDER_EVENT_TYPE = "providerEventType";
     public static final String MAPPING = "mapping";
     public static final String RECEIVED_AT = "receivedAt";
+    /** The webhook's body exactly as received: what its signature covers and what the store keeps. */
+    public static final String RAW_BODY = "rawBody";
+    /** When the webhook's dedupe key may be released (its provider's dedupe window), stored with it. */
+    public static final String DEDUPE_EXPIRES_AT = "dedupeExpiresAt";
 
     private EventExchange() {
     }

@@ -36,13 +36,13 @@ public class InboundWebhooks {
         WebhookRequest.capture(exchange);
         byte[] body = exchange.getIn().getBody(byte[].class);
         byte[] raw = body == null ? new byte[0] : body;
-        exchange.setProperty(WebhookExchange.RAW_BODY, raw);
+        exchange.setProperty(EventExchange.RAW_BODY, raw);
         exchange.setProperty(WebhookExchange.EMPTY_BODY, raw.length == 0);
         exchange.setProperty(EventExchange.RECEIVED_AT, OffsetDateTime.now(clock));
     }
 
     public void describe(Exchange exchange, String eventTypeSource, String dedupeKeySource, String mapping) {
-        byte[] raw = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
+        byte[] raw = exchange.getProperty(EventExchange.RAW_BODY, byte[].class);
         JsonNode body = bodyReader.readObject(raw);
         String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
         WebhookRequest request = WebhookRequest.of(exchange);

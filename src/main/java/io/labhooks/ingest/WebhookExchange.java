@@ -10,10 +10,8 @@ public final class WebhookExchange {
     public static final String CHALLENGE_VARIABLE = "challengeVariable";
     /** The {@link WebhookRequest}: the request's headers and query parameters, each read once. */
     public static final String REQUEST = "webhookRequest";
-    public static final String RAW_BODY = "rawBody";
     public static final String EMPTY_BODY = "emptyBody";
     public static final String DUPLICATE = "duplicate";
-    public static final String DEDUPE_EXPIRES_AT = "dedupeExpiresAt";
 
     private WebhookExchange() {
     }

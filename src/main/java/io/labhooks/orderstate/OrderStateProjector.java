@@ -116,4 +116,9 @@ public class OrderStateProjector {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();
     }
+
+    /** Deletes the order's state, for an erasure that holds the order's lock; the number of rows deleted. */
+    public int forget(String orderKey) {
+        return jdbc.update("DELETE FROM order_state WHERE order_key = ?", orderKey);
+    }
 }

@@ -19,7 +19,7 @@ import io.labhooks.fetch.ProviderApiClient;
 import io.labhooks.fetch.ProviderApiSettings;
 import io.labhooks.fetch.ProviderApis;
 import io.labhooks.fetch.ResourcePath;
-import io.labhooks.ingest.InboundEventStore;
+import io.labhooks.store.InboundEventStore;
 import io.labhooks.queue.LeasedClaims.Claim;
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -6,10 +6,10 @@ import java.time.OffsetDateTime;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.store.InboundEventStore;
 
 /**
  * Purges the raw payloads (which hold patient data) of stored webhooks received more than
@@ -23,13 +23,13 @@ public class RawPayloadRetention {
 
     private static final Logger LOG = LoggerFactory.getLogger(RawPayloadRetention.class);
 
-    private final JdbcTemplate jdbc;
+    private final InboundEventStore store;
     private final Clock clock;
     private final LabhooksProperties.Retention settings;
     private final MeterRegistry metrics;
 
-    public RawPayloadRetention(JdbcTemplate jdbc, Clock clock, LabhooksProperties properties, MeterRegistry metrics) {
-        this.jdbc = jdbc;
+    public RawPayloadRetention(InboundEventStore store, Clock clock, LabhooksProperties properties, MeterRegistry metrics) {
+        this.store = store;
         this.clock = clock;
         this.settings = properties.retention();
         this.metrics = metrics;
@@ -41,13 +41,7 @@ public class RawPayloadRetention {
         int purged = 0;
         int batch;
         do {
-            batch = jdbc.update("""
-                    UPDATE inbound_event SET body = ?, body_purged_at = ?, payload_key_id = NULL, fetched = NULL,
-                                             fetched_key_id = NULL
-                    WHERE id IN (SELECT id FROM inbound_event
-                                 WHERE status IN ('NORMALISED', 'REJECTED') AND body_purged_at IS NULL AND received_at < ?
-                                 ORDER BY id FETCH FIRST 500 ROWS ONLY)""",
-                    new byte[0], now, now.minusDays(settings.rawPayloadDays()));
+            batch = store.purgeRawPayloads(now, now.minusDays(settings.rawPayloadDays()));
             purged += batch;
         } while (batch > 0);
         if (purged > 0) {

@@ -8,7 +8,6 @@ import org.springframework.stereotype.Component;
 
 import io.labhooks.config.LabhooksProperties;
 import io.labhooks.event.EventExchange;
-import io.labhooks.ingest.WebhookExchange;
 import io.labhooks.ingest.WebhookRejectedException;
 import io.labhooks.ingest.WebhookRequest;
 
@@ -44,7 +43,7 @@ public class WebhookVerifier {
     public void verify(Exchange exchange, String scheme, String secretVariable, String tokenName) {
         String provider = exchange.getProperty(EventExchange.PROVIDER, String.class);
         List<String> keys = secrets.require(provider, secretVariable);
-        byte[] body = exchange.getProperty(WebhookExchange.RAW_BODY, byte[].class);
+        byte[] body = exchange.getProperty(EventExchange.RAW_BODY, byte[].class);
         WebhookRequest request = WebhookRequest.of(exchange);
         switch (SignatureScheme.valueOf(scheme)) {
             case STANDARD_WEBHOOKS -> verifyStandardWebhooks(request, "webhook-", keys, body);
