@@ -103,13 +103,14 @@ public class DeliveryQueue {
      * The claimed deliveries to one sink: live events before replayed ones, then in canonical event order. A sink
      * switched off on this box claims nothing, and neither does one whose circuit is open until a probe is due.
      */
-    public List<Claim> claimDue(String sink) {
+    public List<LeasedClaims.Started> claimDue(String sink) {
         if (sinks.named(sink).isEmpty() || !circuits.mayClaim(sink)) {
             return List.of();
         }
         // Batches are sent in parallel and the poller does not wait for them: claim only what the workers can
-        // start soon, so one box holds at most a batch of a sink's claims and the others get the rest.
-        return claims.claim("delivery", CLAIMABLE, Map.of("sink", sink), CLAIM_ORDER,
+        // start soon, so one box holds at most a batch of a sink's claims and the others get the rest. Their
+        // attempts start with the claim (one commit); one the circuit then holds back is handed back uncounted.
+        return claims.claimStarted("delivery", CLAIMABLE, Map.of("sink", sink), CLAIM_ORDER,
                 batchSize - workers.inFlight(sink));
     }
 
@@ -127,23 +128,23 @@ public class DeliveryQueue {
     }
 
     /**
-     * Starts the attempts of a claimed batch, in two statements for the batch: those whose claim still holds, with
-     * their canonical events. One whose attempts all ended without an outcome (the box stopped during each) ends
-     * DEAD, visibly.
+     * Reads the canonical events of a claimed batch, in one statement. One whose attempts all ended without an
+     * outcome (the box stopped during each) ends DEAD, visibly.
      */
-    public List<Delivery> begin(List<Claim> let, String sink) {
-        Map<Long, Integer> attempts = claims.start("delivery", let);
-        if (attempts.size() < let.size()) {
-            LOG.info("{} deliveries were not started: their claim ran out first and they are left to the next claim",
-                    let.size() - attempts.size());
-        }
-        if (attempts.isEmpty()) {
+    public List<Delivery> begin(List<LeasedClaims.Started> claimed, String sink) {
+        if (claimed.isEmpty()) {
             return List.of();
         }
         OffsetDateTime startedAt = OffsetDateTime.now(clock);
-        Map<Long, Delivery> started = new HashMap<>();
+        Map<Long, Integer> attempts = new HashMap<>();
         Map<Long, Claim> byId = new HashMap<>();
-        let.forEach(claim -> byId.put(claim.id(), claim));
+        List<Claim> let = new ArrayList<>();
+        for (LeasedClaims.Started started : claimed) {
+            attempts.put(started.claim().id(), started.attempt());
+            byId.put(started.claim().id(), started.claim());
+            let.add(started.claim());
+        }
+        Map<Long, Delivery> started = new HashMap<>();
         named.query("""
                 SELECT d.id, d.sink, c.seq, c.event_id, c.payload, c.order_key
                 FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq WHERE d.id IN (:ids)""",

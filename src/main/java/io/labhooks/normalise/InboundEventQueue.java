@@ -82,26 +82,26 @@ public class InboundEventQueue {
     /** Oldest first: ix_inbound_event_status's columns (H2 reads an index as sorted only for its leading columns). */
     public static final String CLAIM_ORDER = "status, id";
 
-    /** The claimed events, oldest first. */
-    public List<Claim> claim() {
-        return claims.claim("inbound_event", CLAIMABLE, Map.of(), CLAIM_ORDER);
+    /** The claimed events, oldest first, their attempts started (one commit for the claim and the start). */
+    public List<LeasedClaims.Started> claim() {
+        return claims.claimStarted("inbound_event", CLAIMABLE, Map.of(), CLAIM_ORDER, settings.batchSize());
     }
 
     /**
-     * Starts the attempts of a claimed batch and reads its stored webhooks, in two statements for the whole batch:
-     * those whose claim still holds, in the batch's order. An event whose attempts all ended without an outcome (the
-     * box stopped during each) is kept as FAILED instead.
+     * Reads the stored webhooks of a claimed batch, in one statement, in the batch's order. An event whose attempts
+     * all ended without an outcome (the box stopped during each) is kept as FAILED instead.
      */
-    public List<StoredEvent> begin(List<Claim> batch) {
-        Map<Long, Integer> attempts = claims.start("inbound_event", batch);
+    public List<StoredEvent> begin(List<LeasedClaims.Started> batch) {
+        Map<Long, Integer> attempts = new HashMap<>();
         List<Claim> started = new ArrayList<>();
-        for (Claim claim : batch) {
-            Integer attempt = attempts.get(claim.id());
-            if (attempt != null && attempt > settings.normaliseMaxAttempts()) {
+        for (LeasedClaims.Started claimed : batch) {
+            Claim claim = claimed.claim();
+            attempts.put(claim.id(), claimed.attempt());
+            if (claimed.attempt() > settings.normaliseMaxAttempts()) {
                 claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error",
                         Map.of("error", LeasedClaims.NO_OUTCOME));
                 LOG.error("Inbound event {} kept as FAILED: {}", claim.id(), LeasedClaims.NO_OUTCOME);
-            } else if (attempt != null) {
+            } else {
                 started.add(claim);
             }
         }

@@ -3,13 +3,13 @@ package io.labhooks.queue;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -22,7 +22,8 @@ import io.labhooks.instances.BoxIdentity;
  * Claims work rows (stored webhooks, deliveries, order resources to poll) for a limited time, so that any number of workers, in one box or
  * several boxes on one database, share the work without doing it twice. Rows are picked with
  * {@code FOR UPDATE SKIP LOCKED} and marked with the claiming worker and a lease. A worker renews the lease
- * ({@link #start}) just before it works on each row, so a long batch cannot outlive its lease; a worker that dies
+ * ({@link #start}) just before it works on each row, so a long batch cannot outlive its lease, or, for work that
+ * begins as soon as it is claimed, claims and starts a batch together ({@link #claimStarted}); a worker that dies
  * simply stops renewing, and its rows are claimed again once the lease has run out (the recovery sweep is the
  * claim query itself). Claims also name the box instance holding them, so the claims of a box that is gone are
  * released as soon as its heartbeat lapses ({@link io.labhooks.instances.BoxRegistry}). Only starting counts as an
@@ -69,6 +70,24 @@ public class LeasedClaims {
 
     /** Like {@link #claim(String, String, Map, String)}, at most {@code limit} rows (none when it is not positive). */
     public List<Claim> claim(String table, String ready, Map<String, ?> readyParameters, String order, int limit) {
+        return claim(table, ready, readyParameters, order, limit, false).stream().map(Started::claim).toList();
+    }
+
+    /** A claimed row whose attempt has started, and the attempt's number. */
+    public record Started(Claim claim, int attempt) {
+    }
+
+    /**
+     * Like {@link #claim(String, String, Map, String, int)}, and each row's attempt starts at once, in the same
+     * statement and commit (as {@link #start} would start it): for a stage that works on a batch as soon as it has
+     * claimed it. In the batch's order.
+     */
+    public List<Started> claimStarted(String table, String ready, Map<String, ?> readyParameters, String order, int limit) {
+        return claim(table, ready, readyParameters, order, limit, true);
+    }
+
+    private List<Started> claim(String table, String ready, Map<String, ?> readyParameters, String order, int limit,
+                                boolean start) {
         if (limit <= 0) {
             return List.of();
         }
@@ -82,13 +101,18 @@ public class LeasedClaims {
         parameters.put("instance", box.id());
         return transaction.execute(status -> {
             List<Long> ids = jdbc.queryForList(claimQuery(table, ready, order, h2), parameters, Long.class);
-            if (!ids.isEmpty()) {
-                parameters.put("ids", ids);
-                jdbc.update("UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner, claimed_instance = :instance"
-                        + " WHERE id IN (:ids)",
-                        parameters);
+            if (ids.isEmpty()) {
+                return List.of();
             }
-            return ids.stream().map(id -> new Claim(id, owner)).toList();
+            parameters.put("ids", ids);
+            jdbc.update("UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner, claimed_instance = :instance"
+                    + (start ? ", attempts = attempts + 1" : "") + " WHERE id IN (:ids)", parameters);
+            Map<Long, Integer> attempts = new HashMap<>();
+            if (start) {
+                jdbc.query("SELECT id, attempts FROM " + table + " WHERE id IN (:ids)", parameters,
+                        (RowCallbackHandler) rs -> attempts.put(rs.getLong("id"), rs.getInt("attempts")));
+            }
+            return ids.stream().map(id -> new Started(new Claim(id, owner), attempts.getOrDefault(id, 0))).toList();
         });
     }
 
@@ -124,37 +148,6 @@ public class LeasedClaims {
         }
         return OptionalInt.of(jdbc.queryForObject("SELECT attempts FROM " + table + " WHERE id = :id",
                 Map.of("id", claim.id()), Integer.class));
-    }
-
-    /**
-     * {@link #start(String, Claim)} for a batch claimed together, in one statement and one commit: the attempt
-     * number of each row whose claim still held (in the batch's order); the others are left alone.
-     */
-    public Map<Long, Integer> start(String table, List<Claim> batch) {
-        if (batch.isEmpty()) {
-            return Map.of();
-        }
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        Map<String, Object> parameters = Map.of("until", now.plusSeconds(settings.claimSeconds()), "now", now,
-                "ids", batch.stream().map(Claim::id).toList(), "owners", batch.stream().map(Claim::owner).distinct().toList());
-        return transaction.execute(status -> {
-            jdbc.update("UPDATE " + table + " SET claimed_until = :until, attempts = attempts + 1"
-                    + " WHERE id IN (:ids) AND claimed_by IN (:owners) AND claimed_until > :now", parameters);
-            Map<Long, String> holders = new HashMap<>();
-            Map<Long, Integer> attempts = new HashMap<>();
-            jdbc.query("SELECT id, claimed_by, attempts FROM " + table + " WHERE id IN (:ids) AND claimed_by IN (:owners) AND claimed_until > :now",
-                    parameters, rs -> {
-                        holders.put(rs.getLong("id"), rs.getString("claimed_by"));
-                        attempts.put(rs.getLong("id"), rs.getInt("attempts"));
-                    });
-            Map<Long, Integer> held = new LinkedHashMap<>();
-            for (Claim claim : batch) {
-                if (claim.owner().equals(holders.get(claim.id()))) {
-                    held.put(claim.id(), attempts.get(claim.id()));
-                }
-            }
-            return held;
-        });
     }
 
     /** Ends the claim with an update of the row, only if the claim is still this worker's; false otherwise. */

@@ -18,7 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 import io.labhooks.bench.LoadGenerator.Phase;
 import io.labhooks.bench.LoadGenerator.Result;
@@ -95,7 +97,7 @@ public final class Bench {
     }
 
     /** The JVM settings of every box, baseline included; with MALLOC_ARENA_MAX=2 in its environment. */
-    static final String DEFAULT_JVM = "-Xmx256m -Xss512k -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m";
+    static final String DEFAULT_JVM = "-Xmx256m -Xss512k -XX:+UseSerialGC -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m -Djdk.nio.maxCachedBufferSize=262144 -XX:TrimNativeHeapInterval=5000";
 
     // settings
     private final Path project;
@@ -293,6 +295,23 @@ public final class Bench {
         return row;
     }
 
+    /** PostgreSQL's counts at one moment: commits in the database, rows written per table of the box's schema. */
+    record WriteCounts(long commits, Map<String, Long> rows) {
+        long rowsWritten() {
+            return rows.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** Per table, the rows written since {@code before} per event, most first, tables with none left out. */
+        String perTable(WriteCounts before, int events) {
+            return rows.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), (e.getValue() - before.rows().getOrDefault(e.getKey(), 0L)) / (double) events))
+                    .filter(e -> e.getValue() >= 0.005)
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()))
+                    .collect(Collectors.joining(", "));
+        }
+    }
+
     /** A scenario's fresh database: the box's environment and arguments for it, and how to read it afterwards. */
     record Database(String url, String user, String schema, Path h2File, Map<String, String> env, List<String> args,
                     Bench bench) {
@@ -307,6 +326,30 @@ public final class Bench {
                          + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '" + schema + "' AND c.relkind = 'r'")) {
                 rs.next();
                 return rs.getLong(1) / (1024 * 1024);
+            }
+        }
+
+        /**
+         * PostgreSQL's own count of the work done so far: commits in the whole database (the benchmark's reads of
+         * lab_event_feed count too, a few a second), and rows inserted, updated or deleted in this schema's tables.
+         * A busy backend publishes them once a second at most, an idle one within 10 s: read over a long drain.
+         */
+        WriteCounts writeCounts() throws Exception {
+            try (Connection c = DriverManager.getConnection(bench.pgUrl, bench.pgUser, "");
+                 Statement s = c.createStatement()) {
+                long commits;
+                try (ResultSet rs = s.executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+                    rs.next();
+                    commits = rs.getLong(1);
+                }
+                Map<String, Long> rows = new TreeMap<>();
+                try (ResultSet rs = s.executeQuery("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables"
+                        + " WHERE schemaname = '" + schema + "'")) {
+                    while (rs.next()) {
+                        rows.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                return new WriteCounts(commits, rows);
             }
         }
 
@@ -368,7 +411,10 @@ public final class Bench {
                 int end = expected - 1; // the released box's own start-up probe is the last
                 // CPU is sampled as the HTTP sink's count passes the backlog's first and last event
                 double boxCpuAtStart = Double.NaN, dbCpuAtStart = Double.NaN;
+                WriteCounts writesAtStart = null;
+                String writesPerTable = "";
                 int countAtStart = 0;
+                double commitsPerEvent = Double.NaN, rowWritesPerEvent = Double.NaN;
                 long deadline = System.nanoTime() + 1_800_000_000_000L;
                 long feedDoneAt = 0;
                 while (System.nanoTime() < deadline) {
@@ -376,6 +422,7 @@ public final class Bench {
                     if (Double.isNaN(boxCpuAtStart) && delivered >= warmed) {
                         boxCpuAtStart = box.cpuSeconds();
                         dbCpuAtStart = scenario.postgres() ? postgresCpuSeconds() : Double.NaN;
+                        writesAtStart = scenario.postgres() ? db.writeCounts() : null;
                         countAtStart = delivered;
                     }
                     if (feedDoneAt == 0 && feed.count() >= expected) {
@@ -385,6 +432,13 @@ public final class Bench {
                         int events = delivered - countAtStart;
                         row.boxCpuMs = (box.cpuSeconds() - boxCpuAtStart) * 1000 / events;
                         row.dbCpuMs = scenario.postgres() ? (postgresCpuSeconds() - dbCpuAtStart) * 1000 / events : Double.NaN;
+                        if (writesAtStart != null) {
+                            Thread.sleep(11_000); // a backend gone idle publishes its last counts within 10 s
+                            WriteCounts writes = db.writeCounts();
+                            commitsPerEvent = (double) (writes.commits() - writesAtStart.commits()) / events;
+                            rowWritesPerEvent = (double) (writes.rowsWritten() - writesAtStart.rowsWritten()) / events;
+                            writesPerTable = writes.perTable(writesAtStart, events);
+                        }
                         break;
                     }
                     Thread.sleep(250);
@@ -412,6 +466,12 @@ public final class Bench {
                         scenario.postgres() ? String.format(Locale.ROOT, ", PostgreSQL %.2f ms", row.dbCpuMs) : "");
                 row.notes = String.format(Locale.ROOT, "backlog drain %.0f/s, first 1,000 %.0f/s, last 1,000 %.0f/s",
                         row.drainRate, row.drainHead, row.drainTail);
+                if (!Double.isNaN(commitsPerEvent)) {
+                    System.out.printf(Locale.ROOT, "  PostgreSQL's work per event while the backlog drained: %.2f commits, %.1f rows"
+                            + " inserted, updated or deleted (%s)%n", commitsPerEvent, rowWritesPerEvent, writesPerTable);
+                    row.notes += String.format(Locale.ROOT, "; %.2f commits, %.1f row writes per event", commitsPerEvent,
+                            rowWritesPerEvent);
+                }
                 verify(row, traffic, feed, receiver);
                 row.rssMb = box.peakRssMb();
                 long megabytes = db.megabytes();
