@@ -300,8 +300,11 @@ public class DeliveryQueue {
             state.put("deliveredAt", timestamp("DELIVERED".equals(outcome.status()) ? outcome.finishedAt() : null));
             state.put("next", timestamp(outcome.next()));
             state.put("error", outcome.error());
+            boolean ends = !"PENDING".equals(outcome.status()) && outcome.line().orderKey() != null;
+            // a delivery that is done is no longer its order's head, in the outcome's own update (not one more)
+            state.put("endsHead", ends);
             states.add(state);
-            if (!"PENDING".equals(outcome.status()) && outcome.line().orderKey() != null) {
+            if (ends) {
                 done.add(outcome.line());
             }
         }
@@ -311,7 +314,7 @@ public class DeliveryQueue {
                     lockOrders(done);
                     boolean[] held = claims.finish("delivery",
                             "status = :status, delivered_at = :deliveredAt, next_attempt_at = COALESCE(:next, next_attempt_at),"
-                                    + " last_error = :error",
+                                    + " last_error = :error, head_of_line = (head_of_line AND NOT :endsHead)",
                             outcomes.stream().map(Outcome::claim).toList(), states);
                     List<Object[]> attempts = new ArrayList<>();
                     for (int i = 0; i < held.length; i++) {
