@@ -2,6 +2,7 @@ package io.labhooks.database;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -31,25 +32,41 @@ public class H2Compaction {
     /** At most this much is rewritten per pass, so one pass holds the store lock briefly. */
     static final int WRITE_BYTES = 2 * 1024 * 1024;
 
-    private final List<DataSource> dataSources;
+    /**
+     * The DataSources still to look at: every one at first, then only the embedded H2 files (and any whose pass
+     * failed), so a box on PostgreSQL checks out no connection every second for nothing. Read and written by the
+     * route's one timer thread.
+     */
+    private List<DataSource> candidates;
 
     /** Every DataSource of the box: its own database and a JDBC sink's, when that is another H2 file. */
     public H2Compaction(List<DataSource> dataSources) {
-        this.dataSources = dataSources.stream().distinct().toList(); // the sink's is usually the box's own
+        this.candidates = dataSources.stream().distinct().toList(); // the sink's is usually the box's own
     }
 
     public void compact() {
-        for (DataSource dataSource : dataSources) {
-            try (Connection connection = dataSource.getConnection()) {
-                MVStore store = embeddedFileStore(connection);
-                if (store != null) {
-                    store.compact(TARGET_FILL_RATE, WRITE_BYTES);
-                }
-            } catch (SQLException | RuntimeException e) {
-                // a pass that fails changes nothing; the next one tries again
-                LOG.warn("H2 compaction pass failed: {}", e.getClass().getSimpleName());
+        List<DataSource> embedded = new ArrayList<>();
+        for (DataSource dataSource : candidates) {
+            if (compact(dataSource)) {
+                embedded.add(dataSource);
             }
         }
+        candidates = List.copyOf(embedded);
+    }
+
+    /** One pass over one database; false when it turned out to be no H2 file open in this process. */
+    private static boolean compact(DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection()) {
+            MVStore store = embeddedFileStore(connection);
+            if (store == null) {
+                return false;
+            }
+            store.compact(TARGET_FILL_RATE, WRITE_BYTES);
+        } catch (SQLException | RuntimeException e) {
+            // a pass that fails changes nothing; the next one tries again
+            LOG.warn("H2 compaction pass failed: {}", e.getClass().getSimpleName());
+        }
+        return true;
     }
 
     /** The MVStore behind this connection when it is an H2 file database open in this process, else null. */

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.SqlParameterValue;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -136,27 +137,22 @@ public class DeliveryQueue {
             return List.of();
         }
         OffsetDateTime startedAt = OffsetDateTime.now(clock);
-        Map<Long, Integer> attempts = new HashMap<>();
-        Map<Long, Claim> byId = new HashMap<>();
-        List<Claim> let = new ArrayList<>();
-        for (LeasedClaims.Started started : claimed) {
-            attempts.put(started.claim().id(), started.attempt());
-            byId.put(started.claim().id(), started.claim());
-            let.add(started.claim());
-        }
+        Map<Long, LeasedClaims.Started> byId = new HashMap<>();
+        claimed.forEach(started -> byId.put(started.claim().id(), started));
         Map<Long, Delivery> started = new HashMap<>();
         named.query("""
                 SELECT d.id, d.sink, c.seq, c.event_id, c.payload, c.order_key
                 FROM delivery d JOIN canonical_event c ON c.seq = d.canonical_event_seq WHERE d.id IN (:ids)""",
-                Map.of("ids", attempts.keySet()), rs -> {
-                    long id = rs.getLong("id");
-                    started.put(id, new Delivery(byId.get(id), attempts.get(id), startedAt, rs.getString("sink"),
+                Map.of("ids", byId.keySet()), rs -> {
+                    LeasedClaims.Started claim = byId.get(rs.getLong("id"));
+                    started.put(claim.claim().id(), new Delivery(claim.claim(), claim.attempt(), startedAt, rs.getString("sink"),
                             rs.getLong("seq"), rs.getString("event_id"), rs.getString("order_key"), rs.getString("payload")));
                 });
         int maxAttempts = sinks.named(sink).map(Sink::retry).map(LabhooksProperties.Retry::maxAttempts).orElse(Integer.MAX_VALUE);
         List<Delivery> deliveries = new ArrayList<>();
         List<Outcome> unfinished = new ArrayList<>();
-        for (Claim claim : let) {
+        for (LeasedClaims.Started attempt : claimed) {
+            Claim claim = attempt.claim();
             Delivery delivery = started.get(claim.id());
             if (delivery == null) {
                 continue;
@@ -412,9 +408,8 @@ public class DeliveryQueue {
             return 0;
         }
         Map<String, Object> seqs = Map.of("seqs", eventSeqs);
-        List<Line> lines = named.query("SELECT DISTINCT sink, order_key FROM delivery WHERE canonical_event_seq IN (:seqs)",
-                        seqs, (rs, row) -> new Line(rs.getString("sink"), rs.getString("order_key")))
-                .stream().filter(line -> line.orderKey() != null).distinct().toList();
+        List<Line> lines = ordered(named.query("SELECT DISTINCT sink, order_key FROM delivery WHERE canonical_event_seq IN (:seqs)",
+                seqs, LINE));
         lockOrders(lines);
         named.update("DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery WHERE canonical_event_seq IN (:seqs))",
                 seqs);
@@ -436,8 +431,8 @@ public class DeliveryQueue {
             return new Held(0, 0, 0);
         }
         Map<String, Object> seqs = Map.of("seqs", eventSeqs, "now", now);
-        List<Map<String, Object>> held = named.queryForList(
-                "SELECT id, claimed_until FROM delivery WHERE canonical_event_seq IN (:seqs) FOR UPDATE", seqs);
+        List<Long> held = named.queryForList("SELECT id FROM delivery WHERE canonical_event_seq IN (:seqs) FOR UPDATE", seqs,
+                Long.class);
         Integer inFlight = named.queryForObject(
                 "SELECT COUNT(*) FROM delivery WHERE claimed_until > :now AND canonical_event_seq IN (:seqs)", seqs, Integer.class);
         Integer attempts = named.queryForObject("""
@@ -446,9 +441,15 @@ public class DeliveryQueue {
         return new Held(held.size(), inFlight == null ? 0 : inFlight, attempts == null ? 0 : attempts);
     }
 
+    private static final RowMapper<Line> LINE = (rs, row) -> new Line(rs.getString("sink"), rs.getString("order_key"));
+
     private List<Line> lines(String sql, Object... parameters) {
-        return jdbc.query(sql, (rs, row) -> new Line(rs.getString("sink"), rs.getString("order_key")), parameters)
-                .stream().filter(line -> line.orderKey() != null).distinct().toList();
+        return ordered(jdbc.query(sql, LINE, parameters));
+    }
+
+    /** The lines that belong to an order (a delivery without one has no head of line to keep), each once. */
+    private static List<Line> ordered(List<Line> lines) {
+        return lines.stream().filter(line -> line.orderKey() != null).distinct().toList();
     }
 
     /** The orders' locks, in key order (every writer of the head of line takes them so, or as recording does). */

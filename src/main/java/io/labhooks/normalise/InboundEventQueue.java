@@ -5,8 +5,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -92,30 +92,25 @@ public class InboundEventQueue {
      * all ended without an outcome (the box stopped during each) is kept as FAILED instead.
      */
     public List<StoredEvent> begin(List<LeasedClaims.Started> batch) {
-        Map<Long, Integer> attempts = new HashMap<>();
-        List<Claim> started = new ArrayList<>();
+        Map<Long, LeasedClaims.Started> started = new LinkedHashMap<>(); // in the batch's order
         for (LeasedClaims.Started claimed : batch) {
-            Claim claim = claimed.claim();
-            attempts.put(claim.id(), claimed.attempt());
             if (claimed.attempt() > settings.normaliseMaxAttempts()) {
-                claims.finish("inbound_event", claim, "status = 'FAILED', last_error = :error",
+                claims.finish("inbound_event", claimed.claim(), "status = 'FAILED', last_error = :error",
                         Map.of("error", LeasedClaims.NO_OUTCOME));
-                LOG.error("Inbound event {} kept as FAILED: {}", claim.id(), LeasedClaims.NO_OUTCOME);
+                LOG.error("Inbound event {} kept as FAILED: {}", claimed.claim().id(), LeasedClaims.NO_OUTCOME);
             } else {
-                started.add(claim);
+                started.put(claimed.claim().id(), claimed);
             }
         }
         if (started.isEmpty()) {
             return List.of();
         }
         Map<Long, StoredEvent> stored = new HashMap<>();
-        Map<Long, Claim> byId = new HashMap<>();
-        started.forEach(claim -> byId.put(claim.id(), claim));
-        jdbc.query(SELECT_STORED, Map.of("ids", byId.keySet()), rs -> {
-            long id = rs.getLong("id");
-            stored.put(id, stored(rs, byId.get(id), attempts.get(id)));
+        jdbc.query(SELECT_STORED, Map.of("ids", started.keySet()), rs -> {
+            LeasedClaims.Started claimed = started.get(rs.getLong("id"));
+            stored.put(claimed.claim().id(), stored(rs, claimed.claim(), claimed.attempt()));
         });
-        return started.stream().map(claim -> stored.get(claim.id())).filter(Objects::nonNull).toList();
+        return started.keySet().stream().map(stored::get).filter(Objects::nonNull).toList();
     }
 
     private static StoredEvent stored(ResultSet rs, Claim claim, int attempt) throws SQLException {
