@@ -280,7 +280,7 @@ public class DeliveryQueue {
      * Records the outcomes the sinks' workers handed in since the last call (deliver.camel.yaml gathers them), in
      * one transaction: each delivery's new state, its attempt for the operator's timeline, and for each delivery
      * that is done (DELIVERED or DEAD) its order's next delivery made the head of line. The orders are locked first,
-     * in key order, as recording an event locks its order, so that a delivery queued meanwhile is not left behind
+     * in one order, as recording an event locks its order, so that a delivery queued meanwhile is not left behind
      * a head that has gone. A transaction that loses a lock conflict is tried again. An outcome whose claim ran out
      * first (one attempt took longer than a whole lease) is left to the worker that claimed it next.
      */
@@ -326,7 +326,7 @@ public class DeliveryQueue {
                     jdbc.batchUpdate("""
                             INSERT INTO delivery_attempt (delivery_id, attempt, started_at, finished_at, outcome, error)
                             VALUES (?, ?, ?, ?, ?, ?)""", attempts);
-                    refreshHeads(done);
+                    nextHeads(done);
                 });
                 return;
             } catch (TransientDataAccessException conflict) {
@@ -345,16 +345,19 @@ public class DeliveryQueue {
      * none of the order's deliveries to that sink is waiting.
      */
     public void queue(long eventSeq, String orderKey, String type, OffsetDateTime now) {
-        for (Sink sink : sinks.active()) {
-            if (sink.accepts(type)) {
-                boolean head = orderKey == null || jdbc.queryForList("""
-                        SELECT id FROM delivery WHERE sink = ? AND order_key = ? AND status = 'PENDING'
-                        FETCH FIRST 1 ROW ONLY""", Long.class, sink.name(), orderKey).isEmpty();
-                jdbc.update("""
-                        INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, head_of_line)
-                        VALUES (?, ?, ?, 'PENDING', ?, ?, ?)""", eventSeq, sink.name(), orderKey, now, now, head);
-            }
+        String[] names = sinks.active().stream().filter(sink -> sink.accepts(type)).map(Sink::name).toArray(String[]::new);
+        if (names.length == 0) {
+            return;
         }
+        // One statement for every sink. Each delivery heads its line unless one of the line's deliveries waits already
+        // (the recording transaction holds the order's lock); one without an order heads its own.
+        jdbc.update("""
+                INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, head_of_line)
+                SELECT CAST(? AS BIGINT), line.sink, CAST(? AS VARCHAR(400)), 'PENDING', CAST(? AS TIMESTAMP WITH TIME ZONE),
+                       CAST(? AS TIMESTAMP WITH TIME ZONE), NOT EXISTS (SELECT 1 FROM delivery e
+                           WHERE e.sink = line.sink AND e.order_key = CAST(? AS VARCHAR(400)) AND e.status = 'PENDING')
+                FROM UNNEST(CAST(? AS VARCHAR ARRAY)) AS line (sink)""",
+                eventSeq, orderKey, timestamp(now), timestamp(now), orderKey, names);
     }
 
     /**
@@ -452,9 +455,9 @@ public class DeliveryQueue {
         return lines.stream().filter(line -> line.orderKey() != null).distinct().toList();
     }
 
-    /** The orders' locks, in key order (every writer of the head of line takes them so, or as recording does). */
+    /** The orders' locks, in one order (every writer of the head of line takes them so, or as recording does). */
     private void lockOrders(List<Line> lines) {
-        lines.stream().map(Line::orderKey).distinct().sorted().forEach(locks::lock);
+        locks.lock(lines.stream().map(Line::orderKey).toList());
     }
 
     /**
@@ -475,6 +478,24 @@ public class DeliveryQueue {
                 distinct.stream().map(line -> new Object[] {line.sink(), line.orderKey(), line.sink(), line.orderKey()}).toList());
         jdbc.batchUpdate("UPDATE delivery SET head_of_line = TRUE WHERE head_of_line = FALSE AND id = " + earliest,
                 distinct.stream().map(line -> new Object[] {line.sink(), line.orderKey()}).toList());
+    }
+
+    /**
+     * After deliveries that headed their lines are done (their own update cleared the head): each line's earliest
+     * PENDING delivery becomes its head, for all the lines in one statement, under the orders' locks. Nothing else of
+     * a line can be its head then: every writer that makes a delivery PENDING again refreshes the whole line.
+     */
+    private void nextHeads(List<Line> lines) {
+        List<Line> distinct = lines.stream().distinct().toList();
+        if (distinct.isEmpty()) {
+            return;
+        }
+        jdbc.update("""
+                UPDATE delivery SET head_of_line = TRUE WHERE head_of_line = FALSE AND id IN (
+                    SELECT (SELECT e.id FROM delivery e WHERE e.sink = line.sink AND e.order_key = line.order_key AND e.status = 'PENDING'
+                            ORDER BY e.canonical_event_seq, e.id FETCH FIRST 1 ROW ONLY)
+                    FROM UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY)) AS line (sink, order_key))""",
+                distinct.stream().map(Line::sink).toArray(String[]::new), distinct.stream().map(Line::orderKey).toArray(String[]::new));
     }
 
     /** Typed, so that a null is a null timestamp to PostgreSQL too. */

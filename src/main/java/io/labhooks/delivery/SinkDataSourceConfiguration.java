@@ -40,6 +40,11 @@ class SinkDataSourceConfiguration {
     HikariDataSource dataSource(DataSourceProperties properties) {
         String url = H2Durability.url(properties.determineUrl(), BOX_DATABASE);
         HikariDataSource dataSource = properties.initializeDataSourceBuilder().type(HikariDataSource.class).url(url).build();
+        if (url != null && url.startsWith("jdbc:postgresql:") && !url.contains("reWriteBatchedInserts")) {
+            // The driver sends a batch of inserts (the attempts a batch of outcomes records) as multi-row inserts:
+            // a few statements for a hundred rows rather than a hundred.
+            dataSource.addDataSourceProperty("reWriteBatchedInserts", "true");
+        }
         H2Durability.verify(dataSource, url, BOX_DATABASE);
         return dataSource;
     }

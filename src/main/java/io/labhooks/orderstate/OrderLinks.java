@@ -2,7 +2,9 @@ package io.labhooks.orderstate;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -11,10 +13,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The order_link table, and only this class writes or reads it: which order each id of a provider's (an order
- * id, a test registration, a kit, ...) was first recorded under. Each id also has a row lock in order_lock, so
- * that two events naming one new id cannot link it to two orders. Ids are always locked before any order, in
- * sorted order, by the projection and by an erasure alike: that one order of locking is what keeps two workers
- * from deadlocking.
+ * id, a test registration, a kit, ...) was first recorded under. Each id also has a lock ({@link OrderLocks}), so
+ * that two events naming one new id cannot link it to two orders. Ids are always locked before any order, all of
+ * an event's together (so in the one order {@link OrderLocks} takes several keys in), by the projection and by an
+ * erasure alike: that one order of locking is what keeps two workers from deadlocking.
  */
 @Component
 public class OrderLinks {
@@ -33,14 +35,14 @@ public class OrderLinks {
         this.clock = clock;
     }
 
-    /** An id's name in order_lock, where order keys ("provider|id") never start with "link:". */
+    /** An id's lock name, where order keys ("provider|id") never start with "link:". */
     static String lockName(String provider, String kind, String value) {
         return "link:" + provider + "|" + kind + "|" + value;
     }
 
     /** Locks the provider's ids until the transaction ends. Before any order lock (see the class comment). */
     public void lock(String provider, Collection<LinkRef> refs) {
-        refs.stream().map(ref -> lockName(provider, ref.kind(), ref.value())).distinct().sorted().forEach(locks::lock);
+        locks.lock(refs.stream().map(ref -> lockName(provider, ref.kind(), ref.value())).toList());
     }
 
     /** Those of the provider's ids that are linked, oldest link first. */
@@ -59,13 +61,17 @@ public class OrderLinks {
 
     /** Links the provider's ids to the order. The caller holds their locks and found them unlinked. */
     public void link(String provider, Collection<LinkRef> refs, String orderKey) {
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        for (LinkRef ref : refs) {
-            jdbc.update("""
-                    INSERT INTO order_link (provider, kind, ref_value, order_key, linked_at)
-                    VALUES (:provider, :kind, :value, :orderKey, :now)""",
-                    Map.of("provider", provider, "kind", ref.kind(), "value", ref.value(), "orderKey", orderKey, "now", now));
+        if (refs.isEmpty()) {
+            return;
         }
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Object> values = new ArrayList<>();
+        for (LinkRef ref : refs) {
+            values.addAll(List.of(provider, ref.kind(), ref.value(), orderKey, now));
+        }
+        // one statement for all of them
+        jdbc.getJdbcTemplate().update("INSERT INTO order_link (provider, kind, ref_value, order_key, linked_at) VALUES "
+                + String.join(", ", Collections.nCopies(refs.size(), "(?, ?, ?, ?, ?)")), values.toArray());
     }
 
     /** The orders one of whose ids (of any provider and kind) is this value: for the operator's search. */
@@ -84,7 +90,7 @@ public class OrderLinks {
         List<String> names = jdbc.query("SELECT provider, kind, ref_value FROM order_link WHERE order_key = :key",
                 Map.of("key", orderKey), (rs, n) -> lockName(rs.getString(1), rs.getString(2), rs.getString(3)))
                 .stream().distinct().sorted().toList();
-        names.forEach(locks::lock);
+        locks.lock(names);
         return names;
     }
 

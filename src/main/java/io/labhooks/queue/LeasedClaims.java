@@ -105,12 +105,17 @@ public class LeasedClaims {
                 return List.of();
             }
             parameters.put("ids", ids);
-            jdbc.update("UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner, claimed_instance = :instance"
-                    + (start ? ", attempts = attempts + 1" : "") + " WHERE id IN (:ids)", parameters);
+            String update = "UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner, claimed_instance = :instance"
+                    + (start ? ", attempts = attempts + 1" : "") + " WHERE id IN (:ids)";
             Map<Long, Integer> attempts = new HashMap<>();
-            if (start) {
-                jdbc.query("SELECT id, attempts FROM " + table + " WHERE id IN (:ids)", parameters,
-                        (RowCallbackHandler) rs -> attempts.put(rs.getLong("id"), rs.getInt("attempts")));
+            RowCallbackHandler attempt = rs -> attempts.put(rs.getLong("id"), rs.getInt("attempts"));
+            if (start && !h2) {
+                jdbc.query(update + " RETURNING id, attempts", parameters, attempt); // the attempts read back in the same statement
+            } else {
+                jdbc.update(update, parameters);
+                if (start) {
+                    jdbc.query("SELECT id, attempts FROM " + table + " WHERE id IN (:ids)", parameters, attempt);
+                }
             }
             return ids.stream().map(id -> new Started(new Claim(id, owner), attempts.getOrDefault(id, 0))).toList();
         });

@@ -295,8 +295,11 @@ public final class Bench {
         return row;
     }
 
-    /** PostgreSQL's counts at one moment: commits in the database, rows written per table of the box's schema. */
-    record WriteCounts(long commits, Map<String, Long> rows) {
+    /**
+     * PostgreSQL's counts at one moment: commits in the database, rows written per table of the box's schema, and
+     * statements run in the database (BEGIN and COMMIT aside; -1 unless the server loads pg_stat_statements).
+     */
+    record WriteCounts(long commits, Map<String, Long> rows, long statements) {
         long rowsWritten() {
             return rows.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -349,7 +352,21 @@ public final class Bench {
                         rows.put(rs.getString(1), rs.getLong(2));
                     }
                 }
-                return new WriteCounts(commits, rows);
+                long statements = -1;
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        try (ResultSet calls = s.executeQuery("SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements"
+                                + " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                                + " AND query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK', 'END')")) {
+                            calls.next();
+                            statements = calls.getLong(1);
+                        }
+                    }
+                } catch (java.sql.SQLException notLoaded) {
+                    statements = -1; // the extension is created but the server does not load the library
+                }
+                return new WriteCounts(commits, rows, statements);
             }
         }
 
@@ -414,7 +431,7 @@ public final class Bench {
                 WriteCounts writesAtStart = null;
                 String writesPerTable = "";
                 int countAtStart = 0;
-                double commitsPerEvent = Double.NaN, rowWritesPerEvent = Double.NaN;
+                double commitsPerEvent = Double.NaN, rowWritesPerEvent = Double.NaN, statementsPerEvent = Double.NaN;
                 long deadline = System.nanoTime() + 1_800_000_000_000L;
                 long feedDoneAt = 0;
                 while (System.nanoTime() < deadline) {
@@ -438,6 +455,9 @@ public final class Bench {
                             commitsPerEvent = (double) (writes.commits() - writesAtStart.commits()) / events;
                             rowWritesPerEvent = (double) (writes.rowsWritten() - writesAtStart.rowsWritten()) / events;
                             writesPerTable = writes.perTable(writesAtStart, events);
+                            if (writes.statements() >= 0 && writesAtStart.statements() >= 0) {
+                                statementsPerEvent = (double) (writes.statements() - writesAtStart.statements()) / events;
+                            }
                         }
                         break;
                     }
@@ -471,6 +491,11 @@ public final class Bench {
                             + " inserted, updated or deleted (%s)%n", commitsPerEvent, rowWritesPerEvent, writesPerTable);
                     row.notes += String.format(Locale.ROOT, "; %.2f commits, %.1f row writes per event", commitsPerEvent,
                             rowWritesPerEvent);
+                    if (!Double.isNaN(statementsPerEvent)) {
+                        System.out.printf(Locale.ROOT, "  statements per event while the backlog drained (pg_stat_statements,"
+                                + " BEGIN and COMMIT aside): %.1f%n", statementsPerEvent);
+                        row.notes += String.format(Locale.ROOT, ", %.1f statements", statementsPerEvent);
+                    }
                 }
                 verify(row, traffic, feed, receiver);
                 row.rssMb = box.peakRssMb();

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,6 +36,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -85,6 +87,8 @@ abstract class OrderLinkingTest {
     OrderLinking linking;
     @Autowired
     TransactionTemplate transaction;
+    @Autowired
+    OrderLocks locks;
 
     final HttpClient http = HttpClient.newHttpClient();
     ProviderSigner signer;
@@ -218,12 +222,14 @@ abstract class OrderLinkingTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.queryForObject(
                 "SELECT COUNT(*) FROM delivery WHERE order_key = ? AND status <> 'DELIVERED'", Integer.class, key), n -> n == 0);
 
+        // a lock row per id on H2; on PostgreSQL the locks are advisory and leave no row
+        assertThat(lockRows("link:hurdle|%" + kit)).isEqualTo(onPostgres() ? 0 : 1);
+
         Map<String, Object> erased = erasure.erase(key, "order-linking-test");
 
         assertThat(erased).containsEntry("links", 3).containsEntry("canonicalEvents", 2).containsEntry("orderState", 1);
         assertThat(links(key)).isEmpty();
-        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM order_lock WHERE order_key LIKE ?", Integer.class,
-                "link:hurdle|%" + kit)).isZero();
+        assertThat(lockRows("link:hurdle|%" + kit)).isZero();
         assertThat(queries.orderKeysMatching(kit)).isEmpty();
         // a later event naming one of its ids starts afresh under its own key
         String processed = hurdle(withoutOrderNumber(fixture("hurdle/test-processed")
@@ -276,6 +282,36 @@ abstract class OrderLinkingTest {
                 assertThat(links(key)).containsExactlyInAnyOrder("order " + number, "kit " + kit1, "kit " + kit2, "test " + test);
             }
         } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    @Test
+    void anOrdersLockIsHeldUntilItsTransactionEnds() throws Exception {
+        String key = "hurdle|HUR-" + UUID.randomUUID();
+        transaction.executeWithoutResult(tx -> locks.lock(key)); // on H2 the order's lock row now exists, as for a known order
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> holder = workers.submit(() -> transaction.executeWithoutResult(tx -> {
+                locks.lock(key);
+                held.countDown();
+                awaitQuietly(release);
+            }));
+            assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<?> waiter = workers.submit(() -> transaction.executeWithoutResult(tx -> locks.lock(key)));
+
+            // the database itself reports the second transaction waiting for the first's lock
+            await().atMost(Duration.ofSeconds(10)).until(this::transactionsWaitingForALock, n -> n == 1);
+            assertThat(waiter).isNotDone();
+            release.countDown();
+            holder.get(10, TimeUnit.SECONDS);
+            waiter.get(10, TimeUnit.SECONDS);
+            assertThat(transactionsWaitingForALock()).isZero();
+            assertThat(lockRows(key)).isEqualTo(onPostgres() ? 0 : 1);
+        } finally {
+            release.countDown();
             workers.shutdownNow();
         }
     }
@@ -361,6 +397,29 @@ abstract class OrderLinkingTest {
     List<String> links(String orderKey) {
         return jdbc.queryForList("SELECT kind, ref_value FROM order_link WHERE order_key = ? ORDER BY kind, ref_value", orderKey)
                 .stream().map(row -> row.get("kind") + " " + row.get("ref_value")).toList();
+    }
+
+    boolean onPostgres() {
+        return jdbc.execute((ConnectionCallback<Boolean>) c -> "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()));
+    }
+
+    int lockRows(String keyPattern) {
+        return jdbc.queryForObject("SELECT COUNT(*) FROM order_lock WHERE order_key LIKE ?", Integer.class, keyPattern);
+    }
+
+    /** Sessions of this database blocked on a lock another holds, as the database reports them. */
+    int transactionsWaitingForALock() {
+        return jdbc.queryForObject(onPostgres()
+                ? "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL", Integer.class);
+    }
+
+    static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     double conflicts() {
