@@ -40,10 +40,18 @@ class SinkDataSourceConfiguration {
     HikariDataSource dataSource(DataSourceProperties properties) {
         String url = H2Durability.url(properties.determineUrl(), BOX_DATABASE);
         HikariDataSource dataSource = properties.initializeDataSourceBuilder().type(HikariDataSource.class).url(url).build();
-        if (url != null && url.startsWith("jdbc:postgresql:") && !url.contains("reWriteBatchedInserts")) {
-            // The driver sends a batch of inserts (the attempts a batch of outcomes records) as multi-row inserts:
-            // a few statements for a hundred rows rather than a hundred.
-            dataSource.addDataSourceProperty("reWriteBatchedInserts", "true");
+        if (url != null && url.startsWith("jdbc:postgresql:")) {
+            if (!url.contains("reWriteBatchedInserts")) {
+                // The driver sends a batch of inserts (the attempts a batch of outcomes records) as multi-row inserts:
+                // a few statements for a hundred rows rather than a hundred.
+                dataSource.addDataSourceProperty("reWriteBatchedInserts", "true");
+            }
+            if (!url.contains("options=")) {
+                // Every statement is planned for the tables as they are now. The queues grow from nothing to a backlog
+                // of thousands and back within minutes; a plan PostgreSQL keeps for a prepared statement, made while a
+                // table was small, would read the whole table for each claimed batch once it is large (bench/README).
+                dataSource.addDataSourceProperty("options", "-c plan_cache_mode=force_custom_plan");
+            }
         }
         H2Durability.verify(dataSource, url, BOX_DATABASE);
         return dataSource;
