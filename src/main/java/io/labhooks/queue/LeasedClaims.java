@@ -105,19 +105,19 @@ public class LeasedClaims {
                 return List.of();
             }
             parameters.put("ids", ids);
+            // Only rows still unclaimed: on H2 a row picked and then claimed by another worker before it was locked is
+            // left to that worker here (it would otherwise be claimed twice, and attempted twice).
             String update = "UPDATE " + table + " SET claimed_until = :until, claimed_by = :owner, claimed_instance = :instance"
-                    + (start ? ", attempts = attempts + 1" : "") + " WHERE id IN (:ids)";
+                    + (start ? ", attempts = attempts + 1" : "") + " WHERE id IN (:ids) AND (claimed_until IS NULL OR claimed_until < :now)";
             Map<Long, Integer> attempts = new HashMap<>();
-            RowCallbackHandler attempt = rs -> attempts.put(rs.getLong("id"), rs.getInt("attempts"));
-            if (start && !h2) {
-                jdbc.query(update + " RETURNING id, attempts", parameters, attempt); // the attempts read back in the same statement
-            } else {
+            RowCallbackHandler claimed = rs -> attempts.put(rs.getLong("id"), rs.getInt("attempts"));
+            if (h2) {
                 jdbc.update(update, parameters);
-                if (start) {
-                    jdbc.query("SELECT id, attempts FROM " + table + " WHERE id IN (:ids)", parameters, attempt);
-                }
+                jdbc.query("SELECT id, attempts FROM " + table + " WHERE id IN (:ids) AND claimed_by = :owner", parameters, claimed);
+            } else {
+                jdbc.query(update + " RETURNING id, attempts", parameters, claimed); // what was claimed, in the same statement
             }
-            return ids.stream().map(id -> new Started(new Claim(id, owner), attempts.getOrDefault(id, 0))).toList();
+            return ids.stream().filter(attempts::containsKey).map(id -> new Started(new Claim(id, owner), attempts.get(id))).toList();
         });
     }
 
@@ -127,7 +127,7 @@ public class LeasedClaims {
      * queue. On H2 the rows are picked in a subquery and only they are locked: H2 locks every row a
      * {@code FOR UPDATE} query matches before it applies {@code FETCH FIRST}, which took seconds per claim with a
      * few hundred thousand rows waiting. A row picked there and claimed by another worker before it is locked is
-     * skipped, or claimed twice, and then left alone by the worker whose {@link #start} finds the claim gone.
+     * skipped, or left to that worker by the claim's update, which takes only rows still unclaimed.
      */
     public static String claimQuery(String table, String ready, String order, boolean h2) {
         String pick = "SELECT id FROM " + table + " WHERE " + ready + " AND (claimed_until IS NULL OR claimed_until < :now)"
