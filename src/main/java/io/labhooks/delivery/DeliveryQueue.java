@@ -461,9 +461,9 @@ public class DeliveryQueue {
     }
 
     /**
-     * Makes each line's earliest PENDING delivery its head of line and no other, under the orders' locks: two
-     * statements, each sent once for all the lines (a JDBC batch), each reading one order's waiting deliveries to one
-     * sink through ix_delivery_sink_order.
+     * Makes each line's earliest PENDING delivery its head of line and no other, under the orders' locks: the heads
+     * that are not their line's earliest are cleared (a JDBC batch, each reading one order's waiting deliveries to one
+     * sink through ix_delivery_sink_order), then {@link #nextHeads} sets the earliest.
      */
     private void refreshHeads(List<Line> lines) {
         List<Line> distinct = lines.stream().distinct().toList();
@@ -476,8 +476,7 @@ public class DeliveryQueue {
         jdbc.batchUpdate("UPDATE delivery SET head_of_line = FALSE WHERE sink = ? AND order_key = ? AND head_of_line = TRUE"
                 + " AND id <> COALESCE(" + earliest + ", -1)",
                 distinct.stream().map(line -> new Object[] {line.sink(), line.orderKey(), line.sink(), line.orderKey()}).toList());
-        jdbc.batchUpdate("UPDATE delivery SET head_of_line = TRUE WHERE head_of_line = FALSE AND id = " + earliest,
-                distinct.stream().map(line -> new Object[] {line.sink(), line.orderKey()}).toList());
+        nextHeads(distinct);
     }
 
     /**

@@ -89,7 +89,7 @@ public class OrderLinks {
     public List<String> lockIdsOf(String orderKey) {
         List<String> names = jdbc.query("SELECT provider, kind, ref_value FROM order_link WHERE order_key = :key",
                 Map.of("key", orderKey), (rs, n) -> lockName(rs.getString(1), rs.getString(2), rs.getString(3)))
-                .stream().distinct().sorted().toList();
+                .stream().distinct().toList();
         locks.lock(names);
         return names;
     }

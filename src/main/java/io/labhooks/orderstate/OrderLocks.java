@@ -3,9 +3,10 @@ package io.labhooks.orderstate;
 import java.util.Collection;
 import java.util.List;
 
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+
+import io.labhooks.database.DatabaseProduct;
 
 /**
  * A lock per order, held until the caller's transaction ends. Recording an event of an order takes it, so on
@@ -35,8 +36,7 @@ public class OrderLocks {
 
     public OrderLocks(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
-        this.advisory = Boolean.TRUE.equals(jdbc.execute(
-                (ConnectionCallback<Boolean>) connection -> "PostgreSQL".equals(connection.getMetaData().getDatabaseProductName())));
+        this.advisory = DatabaseProduct.of(jdbc) == DatabaseProduct.POSTGRESQL;
     }
 
     public void lock(String key) {

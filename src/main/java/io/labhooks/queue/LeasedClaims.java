@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -16,6 +15,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.config.LabhooksProperties;
+import io.labhooks.database.DatabaseProduct;
 import io.labhooks.instances.BoxIdentity;
 
 /**
@@ -52,8 +52,7 @@ public class LeasedClaims {
     public LeasedClaims(NamedParameterJdbcTemplate jdbc, TransactionTemplate transaction, Clock clock,
                         LabhooksProperties properties, BoxIdentity box) {
         this.jdbc = jdbc;
-        this.h2 = "H2".equals(jdbc.getJdbcTemplate().execute(
-                (ConnectionCallback<String>) connection -> connection.getMetaData().getDatabaseProductName()));
+        this.h2 = DatabaseProduct.of(jdbc.getJdbcTemplate()) == DatabaseProduct.H2;
         this.transaction = transaction;
         this.clock = clock;
         this.settings = properties.pipeline();

@@ -36,7 +36,6 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -45,6 +44,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.labhooks.admin.EventQueries;
 import io.labhooks.admin.OrderErasure;
+import io.labhooks.database.DatabaseProduct;
 import io.labhooks.support.Installation;
 import io.labhooks.support.ProviderSigner;
 
@@ -400,7 +400,7 @@ abstract class OrderLinkingTest {
     }
 
     boolean onPostgres() {
-        return jdbc.execute((ConnectionCallback<Boolean>) c -> "PostgreSQL".equals(c.getMetaData().getDatabaseProductName()));
+        return DatabaseProduct.of(jdbc) == DatabaseProduct.POSTGRESQL;
     }
 
     int lockRows(String keyPattern) {
