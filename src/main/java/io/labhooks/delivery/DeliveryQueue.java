@@ -7,8 +7,10 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -339,25 +341,47 @@ public class DeliveryQueue {
         }
     }
 
+    /** A recorded canonical event to queue deliveries of: its sequence number, order key (or null) and type. */
+    public record Queued(long eventSeq, String orderKey, String type) {
+    }
+
     /**
-     * Queues the canonical event's delivery to every active sink that takes its type. Part of the transaction that
-     * records the event, which holds its order's lock: the delivery is its order's head of line for the sink when
-     * none of the order's deliveries to that sink is waiting.
+     * Queues each canonical event's delivery to every active sink that takes its type, in one statement for a
+     * batch of events given in sequence order. Part of the transaction that records the events, which holds their
+     * orders' locks: a delivery is its order's head of line for the sink when no earlier delivery of the order to
+     * that sink waits, in the queue or earlier in the batch; one without an order heads its own line.
      */
-    public void queue(long eventSeq, String orderKey, String type, OffsetDateTime now) {
-        String[] names = sinks.active().stream().filter(sink -> sink.accepts(type)).map(Sink::name).toArray(String[]::new);
-        if (names.length == 0) {
+    public void queue(List<Queued> events, OffsetDateTime now) {
+        List<Long> seqs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<String> orderKeys = new ArrayList<>();
+        List<Boolean> firstOfBatch = new ArrayList<>();
+        Set<Line> lines = new HashSet<>();
+        List<Sink> active = sinks.active();
+        for (Queued event : events) {
+            for (Sink sink : active) {
+                if (sink.accepts(event.type())) {
+                    seqs.add(event.eventSeq());
+                    names.add(sink.name());
+                    orderKeys.add(event.orderKey());
+                    firstOfBatch.add(event.orderKey() == null || lines.add(new Line(sink.name(), event.orderKey())));
+                }
+            }
+        }
+        if (seqs.isEmpty()) {
             return;
         }
-        // One statement for every sink. Each delivery heads its line unless one of the line's deliveries waits already
-        // (the recording transaction holds the order's lock); one without an order heads its own.
+        // The NOT EXISTS sees the queue as it was before this statement, so a line's later deliveries in the batch are
+        // told apart here (first_of_batch).
         jdbc.update("""
                 INSERT INTO delivery (canonical_event_seq, sink, order_key, status, next_attempt_at, queued_at, head_of_line)
-                SELECT CAST(? AS BIGINT), line.sink, CAST(? AS VARCHAR(400)), 'PENDING', CAST(? AS TIMESTAMP WITH TIME ZONE),
-                       CAST(? AS TIMESTAMP WITH TIME ZONE), NOT EXISTS (SELECT 1 FROM delivery e
-                           WHERE e.sink = line.sink AND e.order_key = CAST(? AS VARCHAR(400)) AND e.status = 'PENDING')
-                FROM UNNEST(CAST(? AS VARCHAR ARRAY)) AS line (sink)""",
-                eventSeq, orderKey, timestamp(now), timestamp(now), orderKey, names);
+                SELECT q.seq, q.sink, q.order_key, 'PENDING', CAST(? AS TIMESTAMP WITH TIME ZONE),
+                       CAST(? AS TIMESTAMP WITH TIME ZONE), q.first_of_batch AND NOT EXISTS (SELECT 1 FROM delivery e
+                           WHERE e.sink = q.sink AND e.order_key = q.order_key AND e.status = 'PENDING')
+                FROM UNNEST(CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BOOLEAN ARRAY))
+                     AS q (seq, sink, order_key, first_of_batch)""",
+                timestamp(now), timestamp(now), seqs.toArray(Long[]::new), names.toArray(String[]::new),
+                orderKeys.toArray(String[]::new), firstOfBatch.toArray(Boolean[]::new));
     }
 
     /**

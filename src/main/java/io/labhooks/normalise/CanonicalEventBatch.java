@@ -1,9 +1,12 @@
 package io.labhooks.normalise;
 
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,11 +16,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.labhooks.orderstate.OrderStateProjector;
 
 /**
- * Records the events of one claimed batch that mapped and validated: for each, the order state is projected and
- * the canonical event recorded with its deliveries and the inbound event's NORMALISED mark ({@link
- * CanonicalEventStore}). The whole batch goes in one transaction, so a batch costs one commit rather than one per
- * event. When that transaction fails, nothing of it is kept and each event is recorded again in a transaction of
- * its own: an event that fails then fails alone, as if it had been claimed alone, and the others are recorded.
+ * Records the events of one claimed batch that mapped and validated: the order states are projected for the whole
+ * batch ({@link OrderStateProjector}) and the canonical events recorded with their deliveries and the inbound
+ * events' NORMALISED marks ({@link CanonicalEventStore}), each step a few statements for the batch rather than
+ * several per event. The whole batch goes in one transaction, so a batch costs one commit. When that transaction
+ * fails, nothing of it is kept and each event is recorded again in a transaction of its own: an event that fails
+ * then fails alone, as if it had been claimed alone, and the others are recorded.
  */
 @Component("canonicalEventBatch")
 public class CanonicalEventBatch {
@@ -25,17 +29,17 @@ public class CanonicalEventBatch {
     private static final Logger LOG = LoggerFactory.getLogger(CanonicalEventBatch.class);
     /** Set on an event that mapped and validated: only those are recorded. */
     public static final String MAPPED = "mapped";
-    /** The completed canonical event before projection, to start again from if the batch is rolled back. */
-    private static final String COMPLETED = "completedCanonicalEvent";
 
     private final TransactionTemplate transaction;
+    private final ObjectMapper json;
     private final OrderStateProjector projector;
     private final CanonicalEventStore store;
     private final InboundEventQueue inboundEvents;
 
-    public CanonicalEventBatch(TransactionTemplate transaction, OrderStateProjector projector, CanonicalEventStore store,
-                               InboundEventQueue inboundEvents) {
+    public CanonicalEventBatch(TransactionTemplate transaction, ObjectMapper json, OrderStateProjector projector,
+                               CanonicalEventStore store, InboundEventQueue inboundEvents) {
         this.transaction = transaction;
+        this.json = json;
         this.projector = projector;
         this.store = store;
         this.inboundEvents = inboundEvents;
@@ -46,9 +50,8 @@ public class CanonicalEventBatch {
         if (mapped.isEmpty()) {
             return;
         }
-        mapped.forEach(event -> event.setProperty(COMPLETED, event.getMessage().getBody(String.class)));
         try {
-            transaction.executeWithoutResult(status -> mapped.forEach(this::project));
+            transaction.executeWithoutResult(status -> recordTogether(mapped));
             return;
         } catch (RuntimeException batchFailed) {
             if (mapped.size() > 1) {
@@ -57,9 +60,8 @@ public class CanonicalEventBatch {
             }
         }
         for (Exchange event : mapped) {
-            event.getMessage().setBody(event.getProperty(COMPLETED, String.class));
             try {
-                transaction.executeWithoutResult(status -> project(event));
+                transaction.executeWithoutResult(status -> recordTogether(List.of(event)));
             } catch (RuntimeException failed) {
                 event.setProperty(Exchange.EXCEPTION_CAUGHT, cause(failed));
                 inboundEvents.markFailed(event);
@@ -67,10 +69,14 @@ public class CanonicalEventBatch {
         }
     }
 
-    private void project(Exchange event) {
+    /** Each attempt starts again from the completed canonical events (the message bodies, which it leaves as they are). */
+    private void recordTogether(List<Exchange> exchanges) {
         try {
-            projector.project(event);
-            store.record(event);
+            List<ObjectNode> events = new ArrayList<>();
+            for (Exchange exchange : exchanges) {
+                events.add((ObjectNode) json.readTree(exchange.getIn().getBody(String.class)));
+            }
+            store.record(exchanges, events, projector.project(events));
         } catch (JsonProcessingException unreadable) {
             throw new UncheckedIOException(unreadable);
         }

@@ -2,22 +2,22 @@ package io.labhooks.normalise;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.delivery.DeliveryQueue;
-import io.labhooks.orderstate.OrderStateProjector;
-
 /**
  * Records a canonical event and queues one delivery per sink that takes its type ({@link DeliveryQueue#queue}), in
  * the same transaction as the order-state projection and the inbound event's NORMALISED mark: either all of it
@@ -43,40 +43,54 @@ public class CanonicalEventStore {
         this.clock = clock;
     }
 
-    public void record(Exchange exchange) throws JsonProcessingException {
-        String payload = exchange.getIn().getBody(String.class);
-        JsonNode event = json.readTree(payload);
-        long inboundEventId = exchange.getProperty(InboundEventQueue.INBOUND_EVENT_ID, Long.class);
-        String type = event.path("type").asText();
-        JsonNode status = event.path("order").path("status");
-        GeneratedKeyHolder key = new GeneratedKeyHolder();
-        jdbc.update(connection -> {
-            var insert = connection.prepareStatement("""
-                    INSERT INTO canonical_event (event_id, inbound_event_id, provider, type, provider_event_type, order_key,
-                                                 order_status, out_of_order, occurred_at, received_at, payload, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", new String[] {"seq"});
-            insert.setString(1, event.path("eventId").asText());
-            insert.setLong(2, inboundEventId);
-            insert.setString(3, event.path("provider").asText());
-            insert.setString(4, type);
-            insert.setString(5, event.path("providerEventType").asText());
-            insert.setString(6, exchange.getProperty(OrderStateProjector.ORDER_KEY, String.class));
-            insert.setString(7, status.isTextual() ? status.asText() : null);
-            insert.setBoolean(8, event.path("outOfOrder").asBoolean());
-            insert.setObject(9, OffsetDateTime.parse(event.path("occurredAt").asText()));
-            insert.setObject(10, OffsetDateTime.parse(event.path("receivedAt").asText()));
-            insert.setString(11, payload);
-            insert.setObject(12, OffsetDateTime.now(clock));
-            return insert;
-        }, key);
-        long seq = key.getKey().longValue();
+    /**
+     * Records a batch of projected canonical events (the exchanges they were mapped in, the events, and each one's
+     * order key) in a few statements: the events in one batch of inserts, read back for their sequence numbers, every
+     * delivery of the batch in one statement, and the inbound events' NORMALISED marks in one batch. In the caller's
+     * transaction. The events get sequence numbers in the batch's order, which is the order their orders' deliveries
+     * go out in.
+     */
+    public void record(List<Exchange> exchanges, List<ObjectNode> events, List<String> orderKeys) throws JsonProcessingException {
         OffsetDateTime now = OffsetDateTime.now(clock);
-        deliveries.queue(seq, exchange.getProperty(OrderStateProjector.ORDER_KEY, String.class), type, now);
-        String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
-        if (superseded != null) {
-            deliveries.supersede(superseded, exchange.getProperty(InboundEventQueue.REVISION, Integer.class), now);
+        List<Object[]> rows = new ArrayList<>();
+        List<String> eventIds = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            ObjectNode event = events.get(i);
+            JsonNode status = event.path("order").path("status");
+            String eventId = event.path("eventId").asText();
+            eventIds.add(eventId);
+            rows.add(new Object[] {eventId, exchanges.get(i).getProperty(InboundEventQueue.INBOUND_EVENT_ID, Long.class),
+                    event.path("provider").asText(), event.path("type").asText(), event.path("providerEventType").asText(),
+                    orderKeys.get(i), status.isTextual() ? status.asText() : null, event.path("outOfOrder").asBoolean(),
+                    OffsetDateTime.parse(event.path("occurredAt").asText()), OffsetDateTime.parse(event.path("receivedAt").asText()),
+                    json.writeValueAsString(event), now});
         }
-        inboundEvents.markNormalised(exchange);
+        jdbc.batchUpdate("""
+                INSERT INTO canonical_event (event_id, inbound_event_id, provider, type, provider_event_type, order_key,
+                                             order_status, out_of_order, occurred_at, received_at, payload, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows);
+        Map<String, Long> seqs = new HashMap<>();
+        named.query("SELECT event_id, seq FROM canonical_event WHERE event_id IN (:ids)", Map.of("ids", eventIds),
+                rs -> { seqs.put(rs.getString(1), rs.getLong(2)); });
+        List<DeliveryQueue.Queued> queued = new ArrayList<>();
+        long previous = Long.MIN_VALUE;
+        for (int i = 0; i < events.size(); i++) {
+            long seq = seqs.get(eventIds.get(i));
+            if (seq <= previous) {
+                // deliveries go out in sequence order: a batch numbered otherwise is recorded event by event instead
+                throw new IllegalStateException("a batch's canonical events were not numbered in the batch's order");
+            }
+            previous = seq;
+            queued.add(new DeliveryQueue.Queued(seq, orderKeys.get(i), events.get(i).path("type").asText()));
+        }
+        deliveries.queue(queued, now);
+        for (Exchange exchange : exchanges) {
+            String superseded = exchange.getProperty(InboundEventQueue.SUPERSEDED_EVENT_ID, String.class);
+            if (superseded != null) {
+                deliveries.supersede(superseded, exchange.getProperty(InboundEventQueue.REVISION, Integer.class), now);
+            }
+        }
+        inboundEvents.markNormalised(exchanges);
     }
 
     /** The sequence numbers of the order's canonical events. */

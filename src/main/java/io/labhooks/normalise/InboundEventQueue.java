@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,16 +187,19 @@ public class InboundEventQueue {
     }
 
     /**
-     * Part of the transaction that records the canonical event. A worker whose claim ran out must not record it:
-     * the failure rolls that transaction back and the worker now holding the claim records it instead.
+     * Part of the transaction that records the batch's canonical events. A worker whose claim ran out must not
+     * record them: the failure rolls that transaction back and the worker now holding the claim records it instead.
      */
-    public void markNormalised(Exchange exchange) {
-        boolean held = claims.finish("inbound_event", exchange.getProperty(CLAIM, Claim.class),
-                "status = 'NORMALISED', normalised_at = :now, next_attempt_at = NULL, last_error = NULL",
-                Map.of("now", OffsetDateTime.now(clock)));
-        if (!held) {
-            throw new IllegalStateException("the claim on inbound event " + exchange.getProperty(INBOUND_EVENT_ID)
-                    + " ran out before it was normalised");
+    public void markNormalised(List<Exchange> exchanges) {
+        List<Claim> batch = exchanges.stream().map(exchange -> exchange.getProperty(CLAIM, Claim.class)).toList();
+        Map<String, Object> set = Map.of("now", OffsetDateTime.now(clock));
+        boolean[] held = claims.finish("inbound_event",
+                "status = 'NORMALISED', normalised_at = :now, next_attempt_at = NULL, last_error = NULL", batch,
+                Collections.nCopies(batch.size(), set));
+        for (int i = 0; i < held.length; i++) {
+            if (!held[i]) {
+                throw new IllegalStateException("the claim on inbound event " + batch.get(i).id() + " ran out before it was normalised");
+            }
         }
     }
 

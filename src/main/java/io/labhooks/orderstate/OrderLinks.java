@@ -25,6 +25,10 @@ public class OrderLinks {
     public record Link(LinkRef ref, String orderKey) {
     }
 
+    /** A provider's id to be linked to an order. */
+    public record NewLink(String provider, LinkRef ref, String orderKey) {
+    }
+
     private final NamedParameterJdbcTemplate jdbc;
     private final OrderLocks locks;
     private final Clock clock;
@@ -59,19 +63,22 @@ public class OrderLinks {
                 .stream().filter(link -> refs.contains(link.ref())).toList();
     }
 
-    /** Links the provider's ids to the order. The caller holds their locks and found them unlinked. */
-    public void link(String provider, Collection<LinkRef> refs, String orderKey) {
-        if (refs.isEmpty()) {
+    /** Links the ids to their orders. The caller holds their locks and found them unlinked. */
+    public void link(List<NewLink> added) {
+        if (added.isEmpty()) {
             return;
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
-        List<Object> values = new ArrayList<>();
-        for (LinkRef ref : refs) {
-            values.addAll(List.of(provider, ref.kind(), ref.value(), orderKey, now));
+        // one statement for a batch's links (a few hundred rows at most per statement, well under any driver's limit)
+        for (int from = 0; from < added.size(); from += 500) {
+            List<NewLink> chunk = added.subList(from, Math.min(added.size(), from + 500));
+            List<Object> values = new ArrayList<>();
+            for (NewLink link : chunk) {
+                values.addAll(List.of(link.provider(), link.ref().kind(), link.ref().value(), link.orderKey(), now));
+            }
+            jdbc.getJdbcTemplate().update("INSERT INTO order_link (provider, kind, ref_value, order_key, linked_at) VALUES "
+                    + String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?, ?)")), values.toArray());
         }
-        // one statement for all of them
-        jdbc.getJdbcTemplate().update("INSERT INTO order_link (provider, kind, ref_value, order_key, linked_at) VALUES "
-                + String.join(", ", Collections.nCopies(refs.size(), "(?, ?, ?, ?, ?)")), values.toArray());
     }
 
     /** The orders one of whose ids (of any provider and kind) is this value: for the operator's search. */

@@ -2,15 +2,17 @@ package io.labhooks.orderstate;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.camel.Exchange;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,18 +23,17 @@ import org.springframework.stereotype.Component;
 @Component("orderStateProjector")
 public class OrderStateProjector {
 
-    public static final String ORDER_KEY = "orderKey";
     /** Appointment changes may take an order back from APPOINTMENT_SCHEDULED (§7.4). */
     private static final Set<String> APPOINTMENT_REWINDS = Set.of("APPOINTMENT_RESCHEDULED", "APPOINTMENT_CANCELLED");
 
     private final JdbcTemplate jdbc;
-    private final ObjectMapper json;
+    private final NamedParameterJdbcTemplate named;
     private final OrderLinking linking;
     private final Clock clock;
 
-    public OrderStateProjector(JdbcTemplate jdbc, ObjectMapper json, OrderLinking linking, Clock clock) {
+    public OrderStateProjector(JdbcTemplate jdbc, NamedParameterJdbcTemplate named, OrderLinking linking, Clock clock) {
         this.jdbc = jdbc;
-        this.json = json;
+        this.named = named;
         this.linking = linking;
         this.clock = clock;
     }
@@ -40,53 +41,117 @@ public class OrderStateProjector {
     record Stored(OrderStatus status, OffsetDateTime occurredAt, long version, String lastEventId) {
     }
 
-    /** Runs in the transaction that records the canonical event. */
-    public void project(Exchange exchange) throws JsonProcessingException {
-        ObjectNode event = (ObjectNode) json.readTree(exchange.getIn().getBody(String.class));
-        ObjectNode order = event.with("order");
-        // Locked, and the event's ids linked to it, before the status is looked at: events without one link too.
-        String orderKey = linking.orderKeyOf(event);
-        exchange.setProperty(ORDER_KEY, orderKey);
-        JsonNode statusNode = order.get("status");
-        if (orderKey == null || statusNode == null || statusNode.isNull()) {
-            return;
+    /** An order's row as the batch leaves it, with the ids its applied events bring where the row has none. */
+    private static final class Projected {
+        Stored stored;
+        final boolean inserted;
+        final String provider;
+        String providerOrderId;
+        String externalOrderId;
+        boolean changed;
+
+        Projected(Stored stored, boolean inserted, String provider, String providerOrderId, String externalOrderId) {
+            this.stored = stored;
+            this.inserted = inserted;
+            this.provider = provider;
+            this.providerOrderId = providerOrderId;
+            this.externalOrderId = externalOrderId;
         }
-        OrderStatus incoming = OrderStatus.valueOf(statusNode.asText());
-        OffsetDateTime occurredAt = OffsetDateTime.parse(event.path("occurredAt").asText());
-        List<Stored> rows = jdbc.query(
-                "SELECT status, status_occurred_at, version, last_event_id FROM order_state WHERE order_key = ? FOR UPDATE",
-                (rs, n) -> new Stored(OrderStatus.valueOf(rs.getString(1)), rs.getObject(2, OffsetDateTime.class), rs.getLong(3),
-                        rs.getString(4)),
-                orderKey);
-        String eventId = event.path("eventId").asText();
-        if (rows.isEmpty()) {
-            jdbc.update("""
-                    INSERT INTO order_state (order_key, provider, provider_order_id, external_order_id, status, status_rank,
-                                             status_occurred_at, last_event_id, version, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)""",
-                    orderKey, event.path("provider").asText(), text(order, "providerOrderId"), text(order, "externalOrderId"),
-                    incoming.name(), incoming.rank(), occurredAt, eventId, OffsetDateTime.now(clock));
-        } else {
-            Stored stored = rows.get(0);
+    }
+
+    /**
+     * Projects a batch of canonical events, in its order, as event by event would: each event's order is found
+     * ({@link OrderLinking}) and its state moved on or the event flagged, in place. The order rows are read in one
+     * statement and written once each. Returns each event's order key (null where it names none). Runs in the
+     * transaction that records the events.
+     */
+    public List<String> project(List<ObjectNode> events) {
+        // Locked, and the events' ids linked, before any status is looked at: events without one link too.
+        List<String> orderKeys = linking.orderKeysOf(events);
+        Map<String, Projected> orders = read(orderKeys.stream().filter(Objects::nonNull).distinct().toList());
+        for (int i = 0; i < events.size(); i++) {
+            ObjectNode event = events.get(i);
+            String orderKey = orderKeys.get(i);
+            ObjectNode order = event.with("order");
+            JsonNode statusNode = order.get("status");
+            if (orderKey == null || statusNode == null || statusNode.isNull()) {
+                continue;
+            }
+            OrderStatus incoming = OrderStatus.valueOf(statusNode.asText());
+            OffsetDateTime occurredAt = OffsetDateTime.parse(event.path("occurredAt").asText());
+            String eventId = event.path("eventId").asText();
+            Projected projected = orders.get(orderKey);
+            if (projected == null) {
+                orders.put(orderKey, new Projected(new Stored(incoming, occurredAt, 1, eventId), true,
+                        event.path("provider").asText(), text(order, "providerOrderId"), text(order, "externalOrderId")));
+                continue;
+            }
+            Stored stored = projected.stored;
             // A corrected revision of the very event that set the order's state replaces it, even backwards: the
             // state was only ever that far because of the mapping bug the revision fixes.
             boolean correctsCurrentState = stored.lastEventId().equals(event.path("supersedesEventId").asText(null));
             Decision decision = correctsCurrentState ? Decision.APPLY
                     : decide(stored, incoming, event.path("type").asText(), occurredAt);
             if (decision == Decision.APPLY) {
-                jdbc.update("""
-                        UPDATE order_state SET status = ?, status_rank = ?, status_occurred_at = ?, last_event_id = ?,
-                               version = version + 1, updated_at = ?,
-                               provider_order_id = COALESCE(provider_order_id, ?), external_order_id = COALESCE(external_order_id, ?)
-                        WHERE order_key = ?""",
-                        incoming.name(), incoming.rank(), occurredAt, eventId, OffsetDateTime.now(clock),
-                        text(order, "providerOrderId"), text(order, "externalOrderId"), orderKey);
+                projected.stored = new Stored(incoming, occurredAt, stored.version() + 1, eventId);
+                projected.changed = true;
+                if (projected.providerOrderId == null) {
+                    projected.providerOrderId = text(order, "providerOrderId");
+                }
+                if (projected.externalOrderId == null) {
+                    projected.externalOrderId = text(order, "externalOrderId");
+                }
             } else {
                 order.put("status", stored.status().name());
                 event.put("outOfOrder", decision == Decision.OUT_OF_ORDER);
             }
         }
-        exchange.getMessage().setBody(json.writeValueAsString(event));
+        write(orders);
+        return orderKeys;
+    }
+
+    private Map<String, Projected> read(List<String> orderKeys) {
+        Map<String, Projected> orders = new HashMap<>();
+        if (orderKeys.isEmpty()) {
+            return orders;
+        }
+        // The row's own ids are not read: an update keeps them where set (COALESCE), and takes the event's otherwise.
+        named.query("""
+                SELECT order_key, status, status_occurred_at, version, last_event_id FROM order_state
+                WHERE order_key IN (:keys) FOR UPDATE""", Map.of("keys", orderKeys), rs -> {
+            orders.put(rs.getString(1), new Projected(new Stored(OrderStatus.valueOf(rs.getString(2)),
+                    rs.getObject(3, OffsetDateTime.class), rs.getLong(4), rs.getString(5)), false, null, null, null));
+        });
+        return orders;
+    }
+
+    private void write(Map<String, Projected> orders) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        List<Object[]> inserts = new ArrayList<>();
+        List<Object[]> updates = new ArrayList<>();
+        orders.forEach((orderKey, order) -> {
+            Stored state = order.stored;
+            if (order.inserted) {
+                inserts.add(new Object[] {orderKey, order.provider, order.providerOrderId, order.externalOrderId,
+                        state.status().name(), state.status().rank(), state.occurredAt(), state.lastEventId(), state.version(), now});
+            } else if (order.changed) {
+                updates.add(new Object[] {state.status().name(), state.status().rank(), state.occurredAt(), state.lastEventId(),
+                        state.version(), now, order.providerOrderId, order.externalOrderId, orderKey});
+            }
+        });
+        if (!inserts.isEmpty()) {
+            jdbc.batchUpdate("""
+                    INSERT INTO order_state (order_key, provider, provider_order_id, external_order_id, status, status_rank,
+                                             status_occurred_at, last_event_id, version, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", inserts);
+        }
+        if (!updates.isEmpty()) {
+            jdbc.batchUpdate("""
+                    UPDATE order_state SET status = ?, status_rank = ?, status_occurred_at = ?, last_event_id = ?,
+                           version = ?, updated_at = ?,
+                           provider_order_id = COALESCE(provider_order_id, ?), external_order_id = COALESCE(external_order_id, ?)
+                    WHERE order_key = ?""", updates);
+        }
     }
 
     enum Decision { APPLY, KEEP, OUT_OF_ORDER }

@@ -327,7 +327,7 @@ abstract class OrderLinkingTest {
         together.await(10, TimeUnit.SECONDS);
         for (int attempt = 1; ; attempt++) {
             try {
-                return transaction.execute(tx -> linking.orderKeyOf(event));
+                return transaction.execute(tx -> linking.orderKeysOf(List.of(event)).get(0));
             } catch (DuplicateKeyException raced) {
                 if (attempt == 3) {
                     throw raced;
