@@ -1,9 +1,13 @@
 package io.labhooks.orderstate;
 
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.database.DatabaseProduct;
@@ -20,7 +24,7 @@ import io.labhooks.database.DatabaseProduct;
  * statement (in hash order): no row is written, where a row lock would cost an insert for every new order and id
  * and a tuple lock for every later one (3.4 row writes of each drained event in bench/README). Two keys of one
  * hash would only wait for each other. Elsewhere (H2) it is a row in order_lock, in key order, taken with SELECT
- * FOR UPDATE and inserted for a new order; two first events of one new order racing to insert make one
+ * FOR UPDATE (all of a call's keys in one statement) and inserted for a new order; two first events of one new order racing to insert make one
  * transaction fail, and it is retried.
  */
 @Component
@@ -32,10 +36,12 @@ public class OrderLocks {
             ) AS locked""";
 
     private final JdbcTemplate jdbc;
+    private final NamedParameterJdbcTemplate named;
     private final boolean advisory;
 
     public OrderLocks(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
+        this.named = new NamedParameterJdbcTemplate(jdbc);
         this.advisory = DatabaseProduct.of(jdbc) == DatabaseProduct.POSTGRESQL;
     }
 
@@ -52,11 +58,18 @@ public class OrderLocks {
             jdbc.queryForObject(ADVISORY, Integer.class, (Object) keys.stream().distinct().toArray(String[]::new));
             return;
         }
-        keys.stream().distinct().sorted().forEach(key -> {
-            if (jdbc.queryForList("SELECT order_key FROM order_lock WHERE order_key = ? FOR UPDATE", String.class, key).isEmpty()) {
-                jdbc.update("INSERT INTO order_lock (order_key) VALUES (?)", key);
+        // Each chunk's rows in one statement (H2 walks an IN list in sorted order, so in key order), then its new keys'
+        // rows inserted in one batch: two statements for a batch's keys instead of one or two per key.
+        List<String> sorted = keys.stream().distinct().sorted().toList();
+        for (int from = 0; from < sorted.size(); from += 500) {
+            List<String> chunk = sorted.subList(from, Math.min(sorted.size(), from + 500));
+            Set<String> existing = new HashSet<>(named.queryForList(
+                    "SELECT order_key FROM order_lock WHERE order_key IN (:keys) FOR UPDATE", Map.of("keys", chunk), String.class));
+            List<Object[]> missing = chunk.stream().filter(key -> !existing.contains(key)).map(key -> new Object[] {key}).toList();
+            if (!missing.isEmpty()) {
+                jdbc.batchUpdate("INSERT INTO order_lock (order_key) VALUES (?)", missing);
             }
-        });
+        }
     }
 
     /** Part of an erasure, under the lock: the key's row goes (on PostgreSQL, one left by an earlier version). */

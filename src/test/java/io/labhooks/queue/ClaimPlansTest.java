@@ -133,6 +133,17 @@ class ClaimPlansTest {
         assertThat(plan).as(plan).contains("PUBLIC." + queue.index().toUpperCase(Locale.ROOT) + ":").contains("index sorted");
     }
 
+    /** H2 then locks the picked rows by their primary key, checking each again: no second read of the index's range. */
+    @ParameterizedTest
+    @MethodSource("queues")
+    void onH2EachClaimLocksWhatItPickedByPrimaryKey(Queue queue) {
+        Map<String, Object> parameters = parameters(queue);
+        parameters.put("picked", List.of(1L, 2L, 3L));
+        String plan = String.join("\n", new NamedParameterJdbcTemplate(h2).queryForList(
+                "EXPLAIN " + LeasedClaims.lockQuery(queue.table(), queue.claimable()), parameters, String.class));
+        assertThat(plan).as(plan).containsPattern("PUBLIC\\.PRIMARY_KEY_[0-9A-F]+: ID IN\\(").doesNotContain("SELECT\n        ID");
+    }
+
     @ParameterizedTest
     @MethodSource("queues")
     void onPostgresEachClaimReadsItsIndexInTheClaimsOrderWithoutASort(Queue queue) {
