@@ -13,6 +13,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -274,7 +275,9 @@ public final class Bench {
                         ? List.of(new Phase("steady 100/s", 100, 10), new Phase("burst 1000/s", 1000, 5),
                         new Phase("after 100/s", 100, 10))
                         : List.of(new Phase("open loop " + (int) rate + "/s", rate, seconds));
+                long openStart = System.nanoTime();
                 List<Result> open = load.openLoop(traffic, connections, phases);
+                long openEnd = System.nanoTime();
                 for (Result r : open) {
                     System.out.println("  " + r);
                     row.errors += r.errors();
@@ -285,6 +288,9 @@ public final class Bench {
                     latency(row, open.get(0), rate);
                 }
                 drain(traffic, feed, receiver, 300);
+                if (!scenario.burst()) {
+                    ackToSink(row, traffic, receiver, openStart, openEnd);
+                }
 
                 verify(row, traffic, feed, receiver);
                 row.rssMb = box.peakRssMb();
@@ -550,6 +556,43 @@ public final class Bench {
         if (feedRows != row.acked) {
             row.notes = (row.notes.isEmpty() ? "" : row.notes + "; ") + feedRows + " feed rows for " + row.acked + " events";
         }
+    }
+
+    /**
+     * For the webhooks first acknowledged during the open loop: the time from each acknowledgement to its event's
+     * first arrival at the HTTP sink, over the whole phase and over its first and last tenths (a backlog that grows
+     * shows as a last tenth slower than the first).
+     */
+    private static void ackToSink(Row row, Traffic traffic, SinkReceiver receiver, long from, long to) {
+        List<long[]> pairs = new ArrayList<>(); // ack time, latency
+        BitSet acked = traffic.acknowledged();
+        for (int token = acked.nextSetBit(0); token >= 0; token = acked.nextSetBit(token + 1)) {
+            long ackAt = traffic.acknowledgedAt(token);
+            long arrivedAt = receiver.arrivedAt(token);
+            if (ackAt >= from && ackAt <= to && arrivedAt > 0) {
+                pairs.add(new long[] {ackAt, arrivedAt - ackAt});
+            }
+        }
+        if (pairs.isEmpty()) {
+            return;
+        }
+        pairs.sort(Comparator.comparingLong(pair -> pair[0]));
+        int tenth = Math.max(1, pairs.size() / 10);
+        double all = percentile(pairs, 99);
+        double first = percentile(pairs.subList(0, tenth), 99);
+        double last = percentile(pairs.subList(pairs.size() - tenth, pairs.size()), 99);
+        System.out.printf(Locale.ROOT, "  acknowledgement to the HTTP sink, %d events of the open loop: p50 %.0f ms, p99 %.0f ms,"
+                + " max %.0f ms; p99 of its first tenth %.0f ms, of its last tenth %.0f ms%n", pairs.size(),
+                percentile(pairs, 50), all, percentile(pairs, 100), first, last);
+        row.notes = (row.notes.isEmpty() ? "" : row.notes + "; ") + String.format(Locale.ROOT,
+                "ack to HTTP sink at %.0f/s: p99 %.0f ms (first tenth %.0f, last tenth %.0f)", pairs.size() * 1e9 / (to - from),
+                all, first, last);
+    }
+
+    private static double percentile(List<long[]> pairs, double p) {
+        long[] latencies = pairs.stream().mapToLong(pair -> pair[1]).sorted().toArray();
+        int index = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
+        return latencies[Math.max(0, Math.min(latencies.length - 1, index))] / 1e6;
     }
 
     private static void latency(Row row, Result r, double at) {

@@ -40,6 +40,8 @@ public final class LoadGenerator {
         /** Every webhook whose acknowledgement was 2xx, by token; a resend acknowledges its original's token. */
         private final BitSet acked = new BitSet();
         private final AtomicLong resends = new AtomicLong();
+        /** When each token was first acknowledged, by token (0: not yet). */
+        private long[] ackNanos = new long[1024];
 
         public Traffic(Webhooks webhooks, List<String> providers, double duplicates) {
             this.webhooks = webhooks;
@@ -65,6 +67,17 @@ public final class LoadGenerator {
 
         synchronized void acknowledged(long token) {
             acked.set((int) token);
+            if (token >= ackNanos.length) {
+                ackNanos = Arrays.copyOf(ackNanos, (int) Math.max(token + 1, ackNanos.length * 2L));
+            }
+            if (ackNanos[(int) token] == 0) {
+                ackNanos[(int) token] = System.nanoTime();
+            }
+        }
+
+        /** When the token was first acknowledged (System.nanoTime), or 0. */
+        public synchronized long acknowledgedAt(int token) {
+            return token < ackNanos.length ? ackNanos[token] : 0;
         }
 
         public synchronized BitSet acknowledged() {

@@ -36,9 +36,10 @@ final class PgBench {
                     + " status VARCHAR(16) NOT NULL, dedupe_expires_at TIMESTAMP WITH TIME ZONE)");
         }
         Path script = workDir.resolve("pgbench-ack.sql");
-        // a body of the size of a Lola webhook (about 300 bytes); :client_id and a random number make each key unique
+        // a body of the size of a Lola webhook (about 300 bytes); :client_id and a random 63-bit number make each key unique
+        // (a 31-bit one repeated itself within a minute-long run)
         Files.writeString(script, String.join("\n",
-                "\\set n random(1, 2000000000)",
+                "\\set n random(1, 9000000000000000000)",
                 "BEGIN;",
                 "INSERT INTO " + schema + ".dedupe_key VALUES ('lola', 'lola|' || :client_id || '-' || :n, now());",
                 "INSERT INTO " + schema + ".inbound_event (provider, dedupe_key, event_id, provider_event_type, mapping, body,"

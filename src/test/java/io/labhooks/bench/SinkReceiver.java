@@ -31,6 +31,8 @@ public final class SinkReceiver implements AutoCloseable {
     /** When each distinct event arrived, in order of arrival: the backlog scenario's drain curve. */
     private long[] arrivals = new long[1024];
     private int arrived;
+    /** When each token first arrived (System.nanoTime), by token (0: not yet). */
+    private long[] tokenArrivals = new long[1024];
 
     public SinkReceiver(Webhooks webhooks) throws IOException {
         this.webhooks = webhooks;
@@ -62,7 +64,16 @@ public final class SinkReceiver implements AutoCloseable {
                     }
                     arrivals[arrived++] = System.nanoTime();
                 }
-                webhooks.tokensIn(new String(body, StandardCharsets.UTF_8), token -> tokens.set((int) token));
+                long now = System.nanoTime();
+                webhooks.tokensIn(new String(body, StandardCharsets.UTF_8), token -> {
+                    tokens.set((int) token);
+                    if (token >= tokenArrivals.length) {
+                        tokenArrivals = Arrays.copyOf(tokenArrivals, (int) Math.max(token + 1, tokenArrivals.length * 2L));
+                    }
+                    if (tokenArrivals[(int) token] == 0) {
+                        tokenArrivals[(int) token] = now;
+                    }
+                });
                 lastArrivalNanos = System.nanoTime();
             } else {
                 badSignatures++;
@@ -83,6 +94,11 @@ public final class SinkReceiver implements AutoCloseable {
     /** The nanoTime the {@code n}th distinct event arrived (from 1), or 0 if fewer have. */
     public synchronized long arrivalNanos(int n) {
         return n >= 1 && n <= arrived ? arrivals[n - 1] : 0;
+    }
+
+    /** When the token first arrived in a valid delivery (System.nanoTime), or 0. */
+    public synchronized long arrivedAt(int token) {
+        return token < tokenArrivals.length ? tokenArrivals[token] : 0;
     }
 
     public synchronized long posts() {
