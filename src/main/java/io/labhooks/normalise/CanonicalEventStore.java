@@ -18,10 +18,11 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import io.labhooks.delivery.DeliveryQueue;
+
 /**
- * Records a canonical event and queues one delivery per sink that takes its type ({@link DeliveryQueue#queue}), in
- * the same transaction as the order-state projection and the inbound event's NORMALISED mark: either all of it
- * happens or none of it. Every write to canonical_event is made here (an erasure's too).
+ * Records a batch of canonical events and queues one delivery of each per sink that takes its type ({@link
+ * DeliveryQueue#queue}), in the same transaction as the order-state projection and the inbound events' NORMALISED
+ * marks: either all of it happens or none of it. Every write to canonical_event is made here (an erasure's too).
  */
 @Component("canonicalEventStore")
 public class CanonicalEventStore {

@@ -24,8 +24,8 @@ import io.labhooks.database.DatabaseProduct;
  * statement (in hash order): no row is written, where a row lock would cost an insert for every new order and id
  * and a tuple lock for every later one (3.4 row writes of each drained event in bench/README). Two keys of one
  * hash would only wait for each other. Elsewhere (H2) it is a row in order_lock, in key order, taken with SELECT
- * FOR UPDATE (all of a call's keys in one statement) and inserted for a new order; two first events of one new order racing to insert make one
- * transaction fail, and it is retried.
+ * FOR UPDATE (all of a call's keys in one statement) and inserted for a new order; two first events of one new
+ * order racing to insert make one transaction fail, and it is retried.
  */
 @Component
 public class OrderLocks {

@@ -3,9 +3,11 @@ package io.labhooks.queue;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.RowCallbackHandler;
@@ -105,7 +107,7 @@ public class LeasedClaims {
             }
             if (h2) {
                 parameters.put("picked", ids);
-                List<Long> locked = jdbc.queryForList(lockQuery(table, ready), parameters, Long.class);
+                Set<Long> locked = new HashSet<>(jdbc.queryForList(lockQuery(table, ready), parameters, Long.class));
                 ids = ids.stream().filter(locked::contains).toList(); // in the claim's order
                 if (ids.isEmpty()) {
                     return List.of();
